@@ -1,0 +1,5 @@
+"""``python -m amends`` runs the CLI."""
+
+from amends.cli import main
+
+main()

@@ -1,0 +1,270 @@
+"""The typed configuration: one frozen pydantic model per TOML section.
+
+Only structure and single values are checked here; checks that relate several settings
+(references between teams and agents, insecure transports) live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+
+from amends.config.types import (
+    EmailAddress,
+    EnvName,
+    Host,
+    Label,
+    Language,
+    Name,
+    PathValue,
+    Port,
+    PositiveSeconds,
+    ShiftSpec,
+    TimeZoneName,
+    bounded_float,
+    bounded_int,
+    expected,
+)
+
+SECRET_IN_FILE = "amends_secret_in_file"  # noqa: S105 (an error type, not a secret)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_secret(value: Any) -> None:
+    raise PydanticCustomError(
+        SECRET_IN_FILE,
+        "secrets never sit in the configuration file: set {key}_env to the name of an "
+        "environment variable, or {key}_file to a file that holds it",
+        {"key": "password"},
+    )
+
+
+# A field that exists only to refuse a plaintext secret with a helpful message.
+RefusedSecret = Annotated[None, BeforeValidator(_refuse_secret)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SecretSource(Section):
+    """Where a password comes from: an environment variable or a file, never the config."""
+
+    password: RefusedSecret = None
+    password_env: EnvName | None = None
+    password_file: PathValue | None = None
+
+
+Security = Literal["tls", "starttls", "none"]
+
+
+CONFLICT = "amends_conflict"
+
+
+def conflict(key: str, message: str) -> PydanticCustomError:
+    """A contradiction inside one section, reported at ``key`` of that section."""
+    return PydanticCustomError(CONFLICT, message, {"key": key})
+
+
+class Endpoint(SecretSource):
+    host: Host
+    port: Port | None = None
+    security: Security = "tls"
+    allow_insecure: bool = False
+    timeout_s: PositiveSeconds = 30.0
+    ca_file: PathValue | None = None
+
+    @model_validator(mode="after")
+    def _refuse_contradictions(self) -> Endpoint:
+        if self.security == "none" and not self.allow_insecure and not is_loopback(self.host):
+            raise conflict(
+                "security",
+                f'security = "none" would send the password in clear text to {self.host}, '
+                'which is not a loopback address: use "tls" or "starttls", or set '
+                "allow_insecure = true if you really mean it",
+            )
+        if self.password_env and self.password_file:
+            raise conflict("password_file", "set either password_env or password_file, not both")
+        return self
+
+
+class ImapSettings(Endpoint):
+    username: str | None = None
+    auth: Literal["password", "xoauth2"] = "password"
+    token_file: PathValue | None = None
+    token_command: str | None = None
+
+    @model_validator(mode="after")
+    def _auth_source(self) -> ImapSettings:
+        if self.auth == "xoauth2":
+            if not (self.token_file or self.token_command):
+                raise conflict(
+                    "auth",
+                    'auth = "xoauth2" needs token_file (a file holding the access token) or '
+                    "token_command (a command that prints one)",
+                )
+            if self.password_env or self.password_file:
+                raise conflict("auth", 'auth = "xoauth2" uses a token, not password_env/file')
+        elif self.token_file or self.token_command:
+            key = "token_file" if self.token_file else "token_command"
+            raise conflict(key, f'{key} is only used with auth = "xoauth2"')
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class FolderSettings(Section):
+    inbox: str = "INBOX"
+    drafts: str | None = None
+    sent: str | None = None
+
+
+class MailboxSettings(Section):
+    name: Name
+    address: EmailAddress
+    imap: ImapSettings
+    folders: FolderSettings = FolderSettings()
+    poll_interval_s: PositiveSeconds = 60.0
+    since: date | None = None
+    max_message_mb: bounded_float(0, low_open=True) = 25.0  # type: ignore[valid-type]
+    batch_size: bounded_int(1, 5000) = 500  # type: ignore[valid-type]
+
+
+class SmtpSettings(Endpoint):
+    security: Security = "starttls"
+    username: str | None = None
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"tls": 465, "starttls": 587, "none": 25}[self.security]
+
+
+def _database_url(value: Any, info: ValidationInfo) -> str:
+    what = 'a database URL such as "sqlite:///amends.db" or "postgresql+psycopg://amends@db/amends"'
+    if not isinstance(value, str) or "://" not in value:
+        raise expected(what)
+    scheme, _, rest = value.partition("://")
+    if scheme.startswith(("postgresql", "postgres")):
+        credentials = rest.split("@", 1)[0] if "@" in rest else ""
+        if ":" in credentials:
+            raise PydanticCustomError(
+                SECRET_IN_FILE,
+                "secrets never sit in the configuration file: remove the password from the URL "
+                "and set password_env or password_file in [database]",
+            )
+        return value
+    if scheme != "sqlite":
+        raise expected(what)
+    # sqlite:///relative.db is relative to the config file; sqlite:////abs/path.db is absolute.
+    path = rest[1:] if rest.startswith("/") else rest
+    base = (info.context or {}).get("base_dir")
+    if path and path != ":memory:" and not Path(path).is_absolute() and base is not None:
+        return f"sqlite:///{Path(base) / path}"
+    return value
+
+
+class DatabaseSettings(SecretSource):
+    url: Annotated[str, BeforeValidator(_database_url)] = Field(
+        default="sqlite:///amends.db", validate_default=True
+    )
+
+
+DEFAULT_LABELS: dict[str, str] = {
+    "wrong_item": "The customer received a different product, size, colour or quantity.",
+    "delay": "An order, delivery, refund or service arrived late or has not arrived yet.",
+    "cancellation": "An order, booking or service was cancelled without the customer wanting it.",
+    "lost_item": "A parcel, bag or item went missing on its way or in our care.",
+    "damaged_or_defective": "The product arrived broken or stopped working.",
+    "billing_error": "A wrong charge, a double charge, a missing refund or a wrong invoice.",
+    "account_or_data": "Login, account, personal data or privacy problems.",
+    "website_or_app": "The website, app or checkout did not work.",
+    "rude_staff": "A member of staff was rude, dismissive or unprofessional.",
+    "no_response": "The customer wrote or called before and nobody answered.",
+    "broken_promise": (
+        "A promise was not kept, policy was used as an excuse, a return or warranty was "
+        "refused, or the customer was sent from department to department."
+    ),
+    "not_a_complaint": "Questions, thanks and requests: no recovery draft is written.",
+}
+
+
+class ClassifierSettings(Section):
+    model_dir: PathValue = Field(default=Path("amends-models"), validate_default=True)
+    confidence_threshold: bounded_float(0, 1, low_open=True) = 0.55  # type: ignore[valid-type]
+    labels: dict[Label, str] = Field(default_factory=lambda: dict(DEFAULT_LABELS))
+
+
+class TeamSettings(Section):
+    name: Name
+    failure_types: list[Label] = Field(default_factory=list)
+    strategy: Literal["least_loaded", "round_robin"] = "least_loaded"
+    lead: Name | None = None
+
+
+class AgentSettings(Section):
+    name: Name
+    email: EmailAddress
+    teams: list[Name] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=lambda: ["en"])
+    capacity: bounded_int(1) = 25  # type: ignore[valid-type]
+    timezone: TimeZoneName = "UTC"
+    working_hours: list[ShiftSpec] = Field(default_factory=list)
+    active: bool = True
+
+    def on_shift(self, at: datetime) -> bool:
+        """Whether ``at`` (an aware datetime) is inside this agent's working hours."""
+        local = at.astimezone(ZoneInfo(self.timezone))
+        return any(shift.contains(local) for shift in self.working_hours)
+
+
+class AssignmentSettings(Section):
+    triage_owner: Name | None = None
+    default_team: Name | None = None
+    sticky_owner: bool = True
+
+
+class FollowupSettings(Section):
+    enabled: bool = True
+    delay_days: bounded_int(1, 60) = 3  # type: ignore[valid-type]
+    delay_days_by_type: dict[Label, bounded_int(1, 60)] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+
+
+class DraftSettings(Section):
+    templates_dir: PathValue | None = None
+    default_language: Language = "en"
+    html: bool = True
+
+
+class Config(Section):
+    """The whole configuration, as loaded from one TOML file."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    mailboxes: list[MailboxSettings] = Field(default_factory=list)
+    smtp: SmtpSettings | None = None
+    classifier: ClassifierSettings = ClassifierSettings()
+    teams: list[TeamSettings] = Field(default_factory=list)
+    agents: list[AgentSettings] = Field(default_factory=list)
+    assignment: AssignmentSettings = AssignmentSettings()
+    followups: FollowupSettings = FollowupSettings()
+    drafts: DraftSettings = DraftSettings()
+
+    # Set by the loader: where the file was, for messages and relative paths.
+    source: Path | None = Field(default=None, exclude=True)

@@ -1,0 +1,1 @@
+"""Failure-type model: training, evaluation, model registry, prediction, explanations."""

@@ -1,0 +1,1 @@
+"""IMAP: connections, sync state, fetching, MIME parsing, threading, loop and bounce detection."""

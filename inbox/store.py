@@ -1,0 +1,480 @@
+"""Write fetched messages, their tickets and the folder bookmark in one transaction per batch.
+
+The commit of a batch is the point of no return: the messages, the tickets they created and the
+folder's new UID high-water mark land together or not at all, so a crash at any instant neither
+loses a message (the batch is fetched again) nor stores one twice (the bookmark moved with it).
+A message that cannot be stored goes to quarantine with the reason, inside the same commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from inbox.fetch import FetchedMessage
+from inbox.kind import detect_kind, is_permanent_failure
+from inbox.message import KindResult, ParsedMessage, ThreadDecision
+from inbox.parse import parse_with_structure
+from inbox.threads import KnownMessage, decide_thread, looks_like_ours
+from models.mail import MailboxSync, Message, MessageDirection, MessageKind, QuarantineEntry
+from models.operations import app_secret
+from models.tickets import Customer, EventLog, Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ID_KEY = "message_id_hmac"
+# Only the newest References are looked up, as threading does (inbox.threads caps them too).
+MAX_REFERENCES = 100
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A fetched message after the pure steps (parse, kind), or the error that stopped them."""
+
+    fetched: FetchedMessage
+    parsed: ParsedMessage | None = None
+    kind: KindResult | None = None
+    error: str | None = None
+    error_class: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    tickets_created: int = 0
+    threaded: int = 0
+
+    def add(self, other: BatchOutcome) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def prepare(
+    fetched: FetchedMessage,
+    *,
+    own_addresses: Collection[str] = (),
+    is_own_message_id: Callable[[str], bool] = looks_like_ours,
+) -> Prepared:
+    """Parse one message and tell what sent it; never raises (errors become quarantine)."""
+    try:
+        parsed, structure = parse_with_structure(
+            fetched.raw, truncated=fetched.truncated, size=fetched.size
+        )
+        if fetched.truncated:
+            parsed = replace(parsed, attachments=fetched.structure)
+        # The same MIME tree, not a second parse: kind detection reads headers defensively.
+        kind = detect_kind(
+            structure, own_addresses=own_addresses, is_own_message_id=is_own_message_id
+        )
+    except Exception as exc:  # one bad message must never stop the batch
+        log.warning("UID %d could not be parsed: %s: %s", fetched.uid, type(exc).__name__, exc)
+        return Prepared(fetched, error=f"parse failed: {exc}", error_class=type(exc).__name__)
+    return Prepared(fetched, parsed, kind)
+
+
+def message_id_hash(message_id: str | None) -> str:
+    return hashlib.sha256((message_id or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class MessageStore:
+    """Stores batches of one mailbox; holds the installation's Message-ID key."""
+
+    def __init__(self, engine: Engine, mailbox: str) -> None:
+        self.engine = engine
+        self.mailbox = mailbox
+        with Session(engine) as session:
+            self.key = app_secret(session, MESSAGE_ID_KEY)
+
+    def bookmark(self, folder: str) -> tuple[int | None, int]:
+        """The stored (UIDVALIDITY, last UID) of ``folder``; (None, 0) before its first sync."""
+        with Session(self.engine) as session:
+            sync = self._sync_row(session, folder)
+            return (sync.uidvalidity, sync.last_uid) if sync else (None, 0)
+
+    def store_batch(
+        self,
+        folder: str,
+        uidvalidity: int,
+        batch: Sequence[Prepared],
+        *,
+        last_uid: int,
+        highest_modseq: int | None = None,
+    ) -> BatchOutcome:
+        """Store ``batch`` and move the bookmark to ``last_uid``, in one transaction."""
+        with Session(self.engine) as session:
+            sync = self._sync_row(session, folder) or MailboxSync(
+                mailbox=self.mailbox, folder=folder, uidvalidity=uidvalidity
+            )
+            if sync.uidvalidity != uidvalidity:
+                sync.uidvalidity, sync.last_uid = uidvalidity, 0
+            already = sync.last_uid
+            # UIDs at or below the bookmark were stored by another worker first.
+            fresh = [item for item in batch if item.fetched.uid > already]
+            outcome = self._store_items(session, folder, uidvalidity, fresh)
+            sync.last_uid = max(sync.last_uid, last_uid)
+            sync.highest_modseq = highest_modseq or sync.highest_modseq
+            sync.last_sync_at = datetime.now(UTC)
+            session.add(sync)
+            session.commit()
+        return outcome
+
+    def retry(self, folder: str, uidvalidity: int, item: Prepared) -> BatchOutcome:
+        """Store a message again that was quarantined; the bookmark does not move.
+
+        A message that is stored (or turns out to be stored already) resolves its entry.
+        """
+        with Session(self.engine) as session:
+            outcome = self._store_items(session, folder, uidvalidity, [item])
+            if outcome.stored or outcome.duplicates:
+                entry = self._quarantine_entry(session, folder, uidvalidity, item.fetched.uid)
+                if entry is not None:
+                    entry.resolved, entry.resolved_at = True, datetime.now(UTC)
+                    session.add(entry)
+            session.commit()
+        return outcome
+
+    def _store_items(
+        self, session: Session, folder: str, uidvalidity: int, batch: Sequence[Prepared]
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        known = self._known_contents(session, batch)
+        lookup = BatchLookup(self, session, batch)
+        for item in batch:
+            if item.parsed is None or item.kind is None:
+                self._quarantine(session, folder, uidvalidity, item)
+                outcome.quarantined += 1
+                continue
+            if item.kind.kind is MessageKind.CUSTOMER and not item.parsed.from_address:
+                unanswerable = replace(
+                    item,
+                    error="no usable sender address in From: nobody to reply to",
+                    error_class="NoSender",
+                )
+                self._quarantine(session, folder, uidvalidity, unanswerable)
+                outcome.quarantined += 1
+                continue
+            content_key = (message_id_hash(item.parsed.message_id), item.parsed.content_hash)
+            if content_key in known:
+                self._relocate(session, known[content_key], folder, uidvalidity, item)
+                outcome.duplicates += 1
+                continue
+            try:
+                with session.begin_nested():
+                    stored = self._store_one(session, folder, uidvalidity, item, lookup)
+            except SQLAlchemyError as exc:
+                error = f"database refused it: {getattr(exc, 'orig', None) or exc}"
+                failed = replace(item, error=error, error_class=type(exc).__name__)
+                self._quarantine(session, folder, uidvalidity, failed)
+                outcome.quarantined += 1
+                continue
+            # Only now, with the savepoint released, may later messages of the batch see it.
+            lookup.remember(item.parsed, stored)
+            known[content_key] = stored.row_id
+            outcome.stored += 1
+            outcome.tickets_created += int(stored.created)
+            outcome.threaded += int(stored.threaded)
+        return outcome
+
+    def _sync_row(self, session: Session, folder: str) -> MailboxSync | None:
+        query = select(MailboxSync).where(
+            MailboxSync.mailbox == self.mailbox, MailboxSync.folder == folder
+        )
+        return session.exec(query).first()
+
+    def _known_contents(
+        self, session: Session, batch: Sequence[Prepared]
+    ) -> dict[tuple[str, str], int]:
+        """Messages of this mailbox already stored with the same Message-ID and content."""
+        hashes = [p.parsed.content_hash for p in batch if p.parsed is not None]
+        if not hashes:
+            return {}
+        query = select(Message.id, Message.message_id_hash, Message.content_hash).where(
+            Message.mailbox == self.mailbox, col(Message.content_hash).in_(hashes)
+        )
+        return {(mid, content): row_id for row_id, mid, content in session.exec(query) if row_id}
+
+    def _relocate(
+        self, session: Session, row_id: int, folder: str, uidvalidity: int, item: Prepared
+    ) -> None:
+        """After a UIDVALIDITY change, point the stored message at its new UID."""
+        row = session.get(Message, row_id)
+        if row is not None and row.folder == folder and row.uidvalidity != uidvalidity:
+            row.uidvalidity, row.uid = uidvalidity, item.fetched.uid
+            session.add(row)
+
+    def _store_one(
+        self, session: Session, folder: str, uidvalidity: int, item: Prepared, lookup: BatchLookup
+    ) -> StoredMessage:
+        """Store one message (and its new ticket, and its new customer)."""
+        parsed, kind = item.parsed, item.kind
+        assert parsed is not None and kind is not None
+        received = _aware(item.fetched.internal_date) or parsed.date or datetime.now(UTC)
+        decision: ThreadDecision | None = None
+        ticket_id: int | None = None
+        created = threaded = 0
+        if kind.kind is not MessageKind.OWN:
+            decision = decide_thread(
+                parsed,
+                key=self.key,
+                find_messages=lookup.find_messages,
+                ticket_customer=lookup.ticket_customer,
+            )
+            ticket_id = decision.ticket_id
+            threaded = int(ticket_id is not None)
+        new_customer: Customer | None = None
+        if kind.kind is MessageKind.CUSTOMER:
+            ticket_id, new_customer = self._ticket_for(session, parsed, ticket_id, received, lookup)
+            created = int(new_customer is not None)
+        elif kind.kind is MessageKind.BOUNCE:
+            ticket_id = ticket_id or self._bounced_ticket(session, kind)
+            self._mark_bounced(session, kind, received)
+        reason = decision.reason if decision else "our own message"
+        message = Message(
+            ticket_id=ticket_id,
+            mailbox=self.mailbox,
+            direction=MessageDirection.INBOUND,
+            kind=kind.kind,
+            message_id=parsed.message_id,
+            message_id_hash=message_id_hash(parsed.message_id),
+            in_reply_to=" ".join(parsed.in_reply_to) or None,
+            references=" ".join(parsed.references) or None,
+            folder=folder,
+            uidvalidity=uidvalidity,
+            uid=item.fetched.uid,
+            from_address=parsed.from_address,
+            from_name=parsed.from_name,
+            to_addresses=", ".join(parsed.to) or None,
+            cc_addresses=", ".join(parsed.cc) or None,
+            subject=parsed.subject,
+            date_header=parsed.date,
+            internal_date=_aware(item.fetched.internal_date),
+            headers=parsed.headers,
+            body_text=parsed.body_text,
+            new_text=parsed.new_text,
+            language=parsed.language,
+            attachments=[vars(a) for a in parsed.attachments] or None,
+            size=parsed.size,
+            truncated=parsed.truncated,
+            content_hash=parsed.content_hash,
+            thread_reason=f"{kind.reason}; {reason}",
+            received_at=received,
+        )
+        # No flush here: releasing the message's savepoint writes it and assigns its id.
+        session.add(message)
+        session.add(
+            EventLog(
+                ticket_id=ticket_id,
+                mailbox=self.mailbox,
+                kind="message_received",
+                detail=f"{kind.kind.value} from {parsed.from_address}: {reason}",
+                data={
+                    "message_id": parsed.message_id,
+                    "folder": folder,
+                    "uidvalidity": uidvalidity,
+                    "uid": item.fetched.uid,
+                },
+            )
+        )
+        owner = (
+            parsed.from_address.lower()
+            if kind.kind is MessageKind.CUSTOMER and parsed.from_address
+            else None
+        )
+        return StoredMessage(message, ticket_id, bool(created), bool(threaded), new_customer, owner)
+
+    def _ticket_for(
+        self,
+        session: Session,
+        parsed: ParsedMessage,
+        ticket_id: int | None,
+        received: datetime,
+        lookup: BatchLookup,
+    ) -> tuple[int | None, Customer | None]:
+        """The ticket of a customer message: the threaded one, or a new one.
+
+        Returns the ticket id and, when a ticket was opened, its customer.
+        """
+        if ticket_id is not None:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is not None:
+                ticket.updated_at = datetime.now(UTC)
+                session.add(ticket)
+                return ticket_id, None
+        address = (parsed.from_address or "").lower()
+        customer = lookup.customers.get(address)
+        if customer is None:
+            customer = Customer(
+                address=address, display_name=parsed.from_name, language=parsed.language
+            )
+            session.add(customer)
+            session.flush()
+        assert customer.id is not None
+        ticket = Ticket(
+            mailbox=self.mailbox,
+            customer_id=customer.id,
+            subject=parsed.subject,
+            status=TicketStatus.NEW,
+            language=parsed.language,
+            received_at=received,
+        )
+        customer.ticket_count += 1
+        session.add_all([ticket, customer])
+        session.flush()
+        return ticket.id, customer
+
+    def _find_messages(self, session: Session, ids: Sequence[str]) -> Mapping[str, KnownMessage]:
+        if not ids:
+            return {}
+        query = (
+            select(Message.message_id, Message.id, Message.ticket_id, Customer.address)
+            .join(Ticket, col(Message.ticket_id) == Ticket.id, isouter=True)
+            .join(Customer, col(Ticket.customer_id) == Customer.id, isouter=True)
+            .where(Message.mailbox == self.mailbox, col(Message.message_id).in_(list(ids)))
+            .order_by(col(Message.id))
+        )
+        found: dict[str, KnownMessage] = {}
+        for message_id, row_id, ticket_id, address in session.exec(query):
+            if message_id and row_id and message_id not in found:
+                found[message_id] = KnownMessage(row_id, ticket_id, address)
+        return found
+
+    def _ticket_customer(self, session: Session, ticket_id: int) -> str | None:
+        query = (
+            select(Customer.address)
+            .join(Ticket, col(Ticket.customer_id) == Customer.id)
+            .where(Ticket.id == ticket_id, Ticket.mailbox == self.mailbox)
+        )
+        return session.exec(query).first()
+
+    def _bounced_ticket(self, session: Session, kind: KindResult) -> int | None:
+        """The ticket of the message a bounce returns, so the bounce shows on its timeline."""
+        if not kind.original_message_id:
+            return None
+        found = self._find_messages(session, [kind.original_message_id])
+        known = found.get(kind.original_message_id)
+        return known.ticket_id if known else None
+
+    def _mark_bounced(self, session: Session, kind: KindResult, at: datetime) -> None:
+        if not is_permanent_failure(kind):
+            return
+        for address in kind.failed_recipients:
+            customer = session.exec(
+                select(Customer).where(func.lower(Customer.address) == address.lower())
+            ).first()
+            if customer is not None and not customer.bounced:
+                customer.bounced, customer.bounced_at = True, at
+                session.add(customer)
+
+    def _quarantine(self, session: Session, folder: str, uidvalidity: int, item: Prepared) -> None:
+        reason = item.error or "unknown error"
+        log.warning("quarantined %s UID %d: %s", folder, item.fetched.uid, reason)
+        entry = self._quarantine_entry(session, folder, uidvalidity, item.fetched.uid)
+        now = datetime.now(UTC)
+        if entry is None:
+            entry = QuarantineEntry(
+                mailbox=self.mailbox,
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=item.fetched.uid,
+                reason=reason,
+                error_class=item.error_class or "Error",
+            )
+        else:
+            entry.attempts += 1
+            entry.reason, entry.last_seen_at, entry.resolved = reason, now, False
+        session.add(entry)
+
+    def _quarantine_entry(
+        self, session: Session, folder: str, uidvalidity: int, uid: int
+    ) -> QuarantineEntry | None:
+        query = select(QuarantineEntry).where(
+            QuarantineEntry.mailbox == self.mailbox,
+            QuarantineEntry.folder == folder,
+            QuarantineEntry.uidvalidity == uidvalidity,
+            QuarantineEntry.uid == uid,
+        )
+        return session.exec(query).first()
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    message: Message
+    ticket_id: int | None
+    created: bool
+    threaded: bool
+    new_customer: Customer | None
+    # The address of the ticket's customer when known (for customer mail: the sender, since
+    # threading only joins a sender's own tickets).
+    ticket_customer: str | None
+
+    @property
+    def row_id(self) -> int:
+        """The message's id; known once its savepoint was released (which flushes it)."""
+        assert self.message.id is not None
+        return self.message.id
+
+
+class BatchLookup:
+    """What threading needs to know, fetched once per batch instead of once per message.
+
+    Stored Message-IDs referenced by the batch, the customers who sent it, and each known
+    ticket's customer come from a few queries; messages stored earlier in the same batch are
+    added as they succeed.
+    """
+
+    def __init__(self, store: MessageStore, session: Session, batch: Sequence[Prepared]) -> None:
+        self.store, self.session = store, session
+        parsed = [item.parsed for item in batch if item.parsed is not None]
+        wanted = {i for p in parsed for i in (*p.in_reply_to, *p.references[-MAX_REFERENCES:])}
+        self.messages: dict[str, KnownMessage] = {}
+        self.tickets: dict[int, str | None] = {}
+        for chunk in _chunks(sorted(wanted)):
+            for message_id, known in store._find_messages(session, chunk).items():
+                self.messages[message_id] = known
+                if known.ticket_id is not None:
+                    self.tickets[known.ticket_id] = known.customer_address
+        addresses = sorted({p.from_address.lower() for p in parsed if p.from_address})
+        self.customers: dict[str, Customer] = {}
+        for chunk in _chunks(addresses):
+            query = select(Customer).where(col(Customer.address).in_(chunk))
+            self.customers.update((c.address, c) for c in session.exec(query))
+
+    def find_messages(self, ids: Sequence[str]) -> Mapping[str, KnownMessage]:
+        return {i: self.messages[i] for i in ids if i in self.messages}
+
+    def ticket_customer(self, ticket_id: int) -> str | None:
+        if ticket_id not in self.tickets:
+            # A subject token naming a ticket the batch has not referenced otherwise.
+            self.tickets[ticket_id] = self.store._ticket_customer(self.session, ticket_id)
+        return self.tickets[ticket_id]
+
+    def remember(self, parsed: ParsedMessage, stored: StoredMessage) -> None:
+        customer = stored.new_customer
+        if customer is not None:
+            self.customers[customer.address] = customer
+        if stored.ticket_id is not None and stored.ticket_customer is not None:
+            self.tickets[stored.ticket_id] = stored.ticket_customer
+        if parsed.message_id and parsed.message_id not in self.messages:
+            owner = self.ticket_customer(stored.ticket_id) if stored.ticket_id is not None else None
+            self.messages[parsed.message_id] = KnownMessage(stored.row_id, stored.ticket_id, owner)
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """Pieces small enough for an IN (...) list on every backend."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

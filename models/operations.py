@@ -1,0 +1,79 @@
+"""Tables for running the service: worker heartbeats per mailbox and change markers for reports."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Field, Session, SQLModel
+
+from models.columns import MAILBOX_LEN, UtcDateTime, utc_now
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """Which worker polls a mailbox and how it is doing; what ``amends status`` reads.
+
+    On PostgreSQL the advisory lock is the real lease; ``lease_until`` is the fallback for
+    deciding that a silent worker is gone.
+    """
+
+    __tablename__ = "worker_heartbeat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(sa_type=sa.String(MAILBOX_LEN), unique=True)
+    worker_id: str = Field(sa_type=sa.String(200))
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    last_beat_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_sync_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ChangeMarker(SQLModel, table=True):
+    """A dated change ("new refund policy") that trend reports draw as a line across the chart."""
+
+    __tablename__ = "change_marker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.String(200))
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class AppSecret(SQLModel, table=True):
+    """Installation-wide keys generated on first use, e.g. the HMAC key of our Message-IDs.
+
+    Kept in the database so every worker of an installation shares them without configuration.
+    """
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(sa_type=sa.String(100), primary_key=True)
+    value: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+def app_secret(session: Session, name: str, *, nbytes: int = 32) -> bytes:
+    """The installation secret ``name``, generated on first use; safe when workers race.
+
+    Stored as URL-safe base64 text; two workers creating it at once both end up with the row
+    that won (the primary key makes the loser's insert a no-op).
+    """
+    row = session.get(AppSecret, name)
+    if row is None:
+        candidate = base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode()
+        table = AppSecret.__table__  # type: ignore[attr-defined]
+        values = {"name": name, "value": candidate, "created_at": utc_now()}
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(pg_insert(table).values(values).on_conflict_do_nothing())
+        else:
+            session.execute(sa.insert(table).values(values).prefix_with("OR IGNORE"))
+        session.commit()
+        row = session.get(AppSecret, name)
+        assert row is not None
+    return base64.urlsafe_b64decode(row.value.encode())

@@ -1,0 +1,1 @@
+"""Drafts, sent-reply detection, follow-ups and SMTP delivery."""

@@ -1,0 +1,9 @@
+"""Shared test fixtures: real Dovecot, SMTP (aiosmtpd), SQLite and PostgreSQL, and the mail corpora."""
+
+pytest_plugins = [
+    "tests.fixtures.imap",
+    "tests.fixtures.smtp",
+    "tests.fixtures.database",
+    "tests.fixtures.corpora",
+    "tests.fixtures.proxy",
+]
