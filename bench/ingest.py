@@ -1,0 +1,154 @@
+"""Inbox ingest throughput: `amends sync` against a bare-bones reference, in one run.
+
+Starts a private Dovecot, appends N generated messages, then measures in separate processes:
+  (a) reference: plain imapclient FETCH BODY.PEEK[] in batches of 1,000 and stdlib `email`
+      parsing (default policy, get_body().get_content()); nothing stored;
+  (b) `amends sync --once` from an empty SQLite database.
+Prints both rates, the ratio b/a and each run's peak memory (RSS).
+
+    .venv/bin/python bench/ingest.py --messages 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import mailgen  # noqa: E402
+
+from tests.fixtures.imap import DovecotServer  # noqa: E402
+
+REFERENCE = textwrap.dedent(
+    """
+    import email, email.policy, json, resource, sys, time
+    from imapclient import IMAPClient
+    host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    started = time.perf_counter()
+    client = IMAPClient(host, port=port, ssl=False, timeout=60)
+    client.login(user, password)
+    client.select_folder("INBOX", readonly=True)
+    uids = client.search(["UID", "1:*"])
+    parsed = 0
+    for start in range(0, len(uids), 1000):
+        batch = uids[start:start + 1000]
+        for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
+            msg = email.message_from_bytes(data[b"BODY[]"], policy=email.policy.default)
+            body = msg.get_body(("plain", "html"))
+            if body is not None:
+                try:
+                    body.get_content()
+                except (LookupError, ValueError):
+                    pass
+            parsed += 1
+    client.logout()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"count": parsed, "seconds": seconds, "peak_kb": peak}))
+    """
+)
+
+AMENDS = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from amends.cli import cli
+    started = time.perf_counter()
+    try:
+        cli.main(["--config", sys.argv[1], "--log-level", "warning", "sync", "--once"],
+                 standalone_mode=False)
+    finally:
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"seconds": seconds, "peak_kb": peak}))
+    """
+)
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    lines = done.stdout.strip().splitlines()
+    for line in lines[:-1]:
+        print(f"  {line}")  # amends' own summary: counts and seconds per stage
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=500, help="amends sync batch size")
+    args = parser.parse_args()
+
+    server = DovecotServer()
+    server.start()
+    try:
+        account = server.add_user()
+        messages = mailgen.generate(args.messages)
+        total_mb = sum(len(m) for m in messages) / 1e6
+        started = time.perf_counter()
+        account.append_many("INBOX", messages)
+        print(
+            f"{args.messages} messages, {total_mb:.1f} MB, appended in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+
+        ref = run_child(
+            REFERENCE, account.host, str(account.port), account.username, account.password
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "amends.toml"
+            config.write_text(
+                textwrap.dedent(f"""
+                [database]
+                url = "sqlite:///{folder}/amends.db"
+                [[mailboxes]]
+                name = "bench"
+                address = "support@example.com"
+                batch_size = {args.batch}
+                [mailboxes.imap]
+                host = "{account.host}"
+                port = {account.port}
+                security = "none"
+                username = "{account.username}"
+                password_env = "BENCH_IMAP_PASSWORD"
+                timeout_s = 120
+            """)
+            )
+            ours = run_child(AMENDS, str(config), env={"BENCH_IMAP_PASSWORD": account.password})
+    finally:
+        server.stop()
+
+    ref_rate = args.messages / ref["seconds"]
+    our_rate = args.messages / ours["seconds"]
+    print(f"{'run':<34}{'msg/s':>10}{'seconds':>10}{'peak MB':>10}")
+    print(
+        f"{'(a) reference: fetch + parse':<34}{ref_rate:>10.0f}{ref['seconds']:>10.1f}"
+        f"{ref['peak_kb'] / 1024:>10.0f}"
+    )
+    print(
+        f"{'(b) amends sync --once':<34}{our_rate:>10.0f}{ours['seconds']:>10.1f}"
+        f"{ours['peak_kb'] / 1024:>10.0f}"
+    )
+    print(f"ratio b/a: {our_rate / ref_rate:.2f} (target >= 0.6)")
+
+
+if __name__ == "__main__":
+    main()
