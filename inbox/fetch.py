@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from inbox.connection import IMAPClient, session_errors
@@ -109,7 +109,7 @@ def fetch_batch(
             FetchedMessage(
                 uid=uid,
                 size=_size(info),
-                internal_date=info.get(b"INTERNALDATE"),
+                internal_date=_utc(info.get(b"INTERNALDATE")),
                 flags=tuple(_text(f) for f in info.get(b"FLAGS", ())),
                 raw=bytes(raw),
                 truncated=truncated,
@@ -117,6 +117,14 @@ def fetch_batch(
             )
         )
     return fetched
+
+
+def _utc(value: object) -> datetime | None:
+    """INTERNALDATE in UTC with the stdlib's tzinfo (imapclient's FixedOffset cannot be pickled
+    to the parse workers)."""
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def attachments_in(structure: Any) -> tuple[Attachment, ...]:

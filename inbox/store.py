@@ -13,10 +13,11 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, func
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, Table, bindparam, func, insert, inspect, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, col, select
 
 from inbox.fetch import FetchedMessage
 from inbox.kind import detect_kind, is_permanent_failure
@@ -145,9 +146,46 @@ class MessageStore:
     def _store_items(
         self, session: Session, folder: str, uidvalidity: int, batch: Sequence[Prepared]
     ) -> BatchOutcome:
+        """Store ``batch`` in the session's transaction, quarantining what cannot be stored.
+
+        The fast way writes the whole batch with a few set-based statements. If the database
+        refuses any row, that transaction is useless: it is rolled back and the batch is stored
+        again one message at a time, each in a savepoint, so only the refused message goes to
+        quarantine. Errors of the connection itself (lost, locked, disk full) are not the
+        message's fault and propagate, so the batch is retried later instead.
+        """
+        if len(batch) > 1:
+            savepoint = session.begin_nested()
+            try:
+                outcome = self._store_run(session, folder, uidvalidity, batch, per_message=False)
+                savepoint.commit()
+                return outcome
+            except (OperationalError, InterfaceError):
+                raise
+            except SQLAlchemyError as exc:
+                savepoint.rollback()
+                log.info(
+                    "%s %s: a batch of %d was refused as a whole (%s); storing it one by one",
+                    self.mailbox,
+                    folder,
+                    len(batch),
+                    type(exc).__name__,
+                )
+        return self._store_run(session, folder, uidvalidity, batch, per_message=True)
+
+    def _store_run(
+        self,
+        session: Session,
+        folder: str,
+        uidvalidity: int,
+        batch: Sequence[Prepared],
+        *,
+        per_message: bool,
+    ) -> BatchOutcome:
         outcome = BatchOutcome()
-        known = self._known_contents(session, batch)
+        known: dict[tuple[str, str], int | None] = dict(self._known_contents(session, batch))
         lookup = BatchLookup(self, session, batch)
+        rows = PendingRows(self, session, lookup)
         for item in batch:
             if item.parsed is None or item.kind is None:
                 self._quarantine(session, folder, uidvalidity, item)
@@ -167,21 +205,29 @@ class MessageStore:
                 self._relocate(session, known[content_key], folder, uidvalidity, item)
                 outcome.duplicates += 1
                 continue
-            try:
-                with session.begin_nested():
-                    stored = self._store_one(session, folder, uidvalidity, item, lookup)
-            except SQLAlchemyError as exc:
-                error = f"database refused it: {getattr(exc, 'orig', None) or exc}"
-                failed = replace(item, error=error, error_class=type(exc).__name__)
-                self._quarantine(session, folder, uidvalidity, failed)
-                outcome.quarantined += 1
-                continue
-            # Only now, with the savepoint released, may later messages of the batch see it.
-            lookup.remember(item.parsed, stored)
-            known[content_key] = stored.row_id
+            if not per_message:
+                created, threaded = self._stage_one(session, folder, uidvalidity, item, rows)
+            else:
+                try:
+                    with session.begin_nested():
+                        created, threaded = self._stage_one(
+                            session, folder, uidvalidity, item, rows
+                        )
+                        rows.write()
+                except (OperationalError, InterfaceError):
+                    raise
+                except SQLAlchemyError as exc:
+                    rows.discard()
+                    error = f"database refused it: {getattr(exc, 'orig', None) or exc}"
+                    failed = replace(item, error=error, error_class=type(exc).__name__)
+                    self._quarantine(session, folder, uidvalidity, failed)
+                    outcome.quarantined += 1
+                    continue
+            known[content_key] = None  # stored in this run; its row needs no relocation
             outcome.stored += 1
-            outcome.tickets_created += int(stored.created)
-            outcome.threaded += int(stored.threaded)
+            outcome.tickets_created += created
+            outcome.threaded += threaded
+        rows.write()
         return outcome
 
     def _sync_row(self, session: Session, folder: str) -> MailboxSync | None:
@@ -203,18 +249,24 @@ class MessageStore:
         return {(mid, content): row_id for row_id, mid, content in session.exec(query) if row_id}
 
     def _relocate(
-        self, session: Session, row_id: int, folder: str, uidvalidity: int, item: Prepared
+        self, session: Session, row_id: int | None, folder: str, uidvalidity: int, item: Prepared
     ) -> None:
         """After a UIDVALIDITY change, point the stored message at its new UID."""
+        if row_id is None:  # a copy stored moments ago in this batch, at this UIDVALIDITY
+            return
         row = session.get(Message, row_id)
         if row is not None and row.folder == folder and row.uidvalidity != uidvalidity:
             row.uidvalidity, row.uid = uidvalidity, item.fetched.uid
             session.add(row)
 
-    def _store_one(
-        self, session: Session, folder: str, uidvalidity: int, item: Prepared, lookup: BatchLookup
-    ) -> StoredMessage:
-        """Store one message (and its new ticket, and its new customer)."""
+    def _stage_one(
+        self, session: Session, folder: str, uidvalidity: int, item: Prepared, rows: PendingRows
+    ) -> tuple[int, int]:
+        """Decide one message's ticket and queue its rows; returns (tickets created, threaded).
+
+        A new customer or ticket is inserted at once (later messages may need its id); the
+        message and its event wait in ``rows`` for one set-based insert.
+        """
         parsed, kind = item.parsed, item.kind
         assert parsed is not None and kind is not None
         received = _aware(item.fetched.internal_date) or parsed.date or datetime.now(UTC)
@@ -225,111 +277,69 @@ class MessageStore:
             decision = decide_thread(
                 parsed,
                 key=self.key,
-                find_messages=lookup.find_messages,
-                ticket_customer=lookup.ticket_customer,
+                find_messages=rows.find_messages,
+                ticket_customer=rows.lookup.ticket_customer,
             )
             ticket_id = decision.ticket_id
             threaded = int(ticket_id is not None)
-        new_customer: Customer | None = None
+        owner: str | None = None
         if kind.kind is MessageKind.CUSTOMER:
-            ticket_id, new_customer = self._ticket_for(session, parsed, ticket_id, received, lookup)
-            created = int(new_customer is not None)
+            owner = (parsed.from_address or "").lower()
+            if ticket_id is None or not rows.touch_ticket(ticket_id):
+                ticket_id = rows.open_ticket(parsed, owner, received)
+                created = 1
         elif kind.kind is MessageKind.BOUNCE:
             ticket_id = ticket_id or self._bounced_ticket(session, kind)
             self._mark_bounced(session, kind, received)
         reason = decision.reason if decision else "our own message"
-        message = Message(
-            ticket_id=ticket_id,
-            mailbox=self.mailbox,
-            direction=MessageDirection.INBOUND,
-            kind=kind.kind,
-            message_id=parsed.message_id,
-            message_id_hash=message_id_hash(parsed.message_id),
-            in_reply_to=" ".join(parsed.in_reply_to) or None,
-            references=" ".join(parsed.references) or None,
-            folder=folder,
-            uidvalidity=uidvalidity,
-            uid=item.fetched.uid,
-            from_address=parsed.from_address,
-            from_name=parsed.from_name,
-            to_addresses=", ".join(parsed.to) or None,
-            cc_addresses=", ".join(parsed.cc) or None,
-            subject=parsed.subject,
-            date_header=parsed.date,
-            internal_date=_aware(item.fetched.internal_date),
-            headers=parsed.headers,
-            body_text=parsed.body_text,
-            new_text=parsed.new_text,
-            language=parsed.language,
-            attachments=[vars(a) for a in parsed.attachments] or None,
-            size=parsed.size,
-            truncated=parsed.truncated,
-            content_hash=parsed.content_hash,
-            thread_reason=f"{kind.reason}; {reason}",
-            received_at=received,
-        )
-        # No flush here: releasing the message's savepoint writes it and assigns its id.
-        session.add(message)
-        session.add(
-            EventLog(
-                ticket_id=ticket_id,
-                mailbox=self.mailbox,
-                kind="message_received",
-                detail=f"{kind.kind.value} from {parsed.from_address}: {reason}",
-                data={
+        rows.add_message(
+            parsed,
+            ticket_id,
+            owner,
+            {
+                "ticket_id": ticket_id,
+                "mailbox": self.mailbox,
+                "direction": MessageDirection.INBOUND,
+                "kind": kind.kind,
+                "message_id": parsed.message_id,
+                "message_id_hash": message_id_hash(parsed.message_id),
+                "in_reply_to": " ".join(parsed.in_reply_to) or None,
+                "references": " ".join(parsed.references) or None,
+                "folder": folder,
+                "uidvalidity": uidvalidity,
+                "uid": item.fetched.uid,
+                "from_address": parsed.from_address,
+                "from_name": parsed.from_name,
+                "to_addresses": ", ".join(parsed.to) or None,
+                "cc_addresses": ", ".join(parsed.cc) or None,
+                "subject": parsed.subject,
+                "date_header": parsed.date,
+                "internal_date": _aware(item.fetched.internal_date),
+                "headers": parsed.headers,
+                "body_text": parsed.body_text,
+                "new_text": parsed.new_text,
+                "language": parsed.language,
+                "attachments": [vars(a) for a in parsed.attachments] or None,
+                "size": parsed.size,
+                "truncated": parsed.truncated,
+                "content_hash": parsed.content_hash,
+                "thread_reason": f"{kind.reason}; {reason}",
+                "received_at": received,
+            },
+            {
+                "ticket_id": ticket_id,
+                "mailbox": self.mailbox,
+                "kind": "message_received",
+                "detail": f"{kind.kind.value} from {parsed.from_address}: {reason}",
+                "data": {
                     "message_id": parsed.message_id,
                     "folder": folder,
                     "uidvalidity": uidvalidity,
                     "uid": item.fetched.uid,
                 },
-            )
+            },
         )
-        owner = (
-            parsed.from_address.lower()
-            if kind.kind is MessageKind.CUSTOMER and parsed.from_address
-            else None
-        )
-        return StoredMessage(message, ticket_id, bool(created), bool(threaded), new_customer, owner)
-
-    def _ticket_for(
-        self,
-        session: Session,
-        parsed: ParsedMessage,
-        ticket_id: int | None,
-        received: datetime,
-        lookup: BatchLookup,
-    ) -> tuple[int | None, Customer | None]:
-        """The ticket of a customer message: the threaded one, or a new one.
-
-        Returns the ticket id and, when a ticket was opened, its customer.
-        """
-        if ticket_id is not None:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is not None:
-                ticket.updated_at = datetime.now(UTC)
-                session.add(ticket)
-                return ticket_id, None
-        address = (parsed.from_address or "").lower()
-        customer = lookup.customers.get(address)
-        if customer is None:
-            customer = Customer(
-                address=address, display_name=parsed.from_name, language=parsed.language
-            )
-            session.add(customer)
-            session.flush()
-        assert customer.id is not None
-        ticket = Ticket(
-            mailbox=self.mailbox,
-            customer_id=customer.id,
-            subject=parsed.subject,
-            status=TicketStatus.NEW,
-            language=parsed.language,
-            received_at=received,
-        )
-        customer.ticket_count += 1
-        session.add_all([ticket, customer])
-        session.flush()
-        return ticket.id, customer
+        return created, threaded
 
     def _find_messages(self, session: Session, ids: Sequence[str]) -> Mapping[str, KnownMessage]:
         if not ids:
@@ -405,30 +415,29 @@ class MessageStore:
         return session.exec(query).first()
 
 
-@dataclass(frozen=True)
-class StoredMessage:
-    message: Message
-    ticket_id: int | None
-    created: bool
-    threaded: bool
-    new_customer: Customer | None
-    # The address of the ticket's customer when known (for customer mail: the sender, since
-    # threading only joins a sender's own tickets).
-    ticket_customer: str | None
+# Core statements for the hot path: compiled once, executed with plain parameter dicts.
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, inspect(model).local_table)
 
-    @property
-    def row_id(self) -> int:
-        """The message's id; known once its savepoint was released (which flushes it)."""
-        assert self.message.id is not None
-        return self.message.id
+
+_CUSTOMERS, _TICKETS, _MESSAGES = _table(Customer), _table(Ticket), _table(Message)
+_INSERT_CUSTOMER = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
+_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+_INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(_table(EventLog))
+_COUNT_TICKETS = (
+    update(_CUSTOMERS)
+    .where(_CUSTOMERS.c.id == bindparam("customer"))
+    .values(ticket_count=_CUSTOMERS.c.ticket_count + bindparam("opened"))
+)
 
 
 class BatchLookup:
     """What threading needs to know, fetched once per batch instead of once per message.
 
     Stored Message-IDs referenced by the batch, the customers who sent it, and each known
-    ticket's customer come from a few queries; messages stored earlier in the same batch are
-    added as they succeed.
+    ticket's customer come from a few queries; rows written earlier in the same batch are added
+    as they are written.
     """
 
     def __init__(self, store: MessageStore, session: Session, batch: Sequence[Prepared]) -> None:
@@ -443,10 +452,10 @@ class BatchLookup:
                 if known.ticket_id is not None:
                     self.tickets[known.ticket_id] = known.customer_address
         addresses = sorted({p.from_address.lower() for p in parsed if p.from_address})
-        self.customers: dict[str, Customer] = {}
+        self.customers: dict[str, int] = {}
         for chunk in _chunks(addresses):
-            query = select(Customer).where(col(Customer.address).in_(chunk))
-            self.customers.update((c.address, c) for c in session.exec(query))
+            query = select(Customer.address, Customer.id).where(col(Customer.address).in_(chunk))
+            self.customers.update((a, i) for a, i in session.exec(query) if i is not None)
 
     def find_messages(self, ids: Sequence[str]) -> Mapping[str, KnownMessage]:
         return {i: self.messages[i] for i in ids if i in self.messages}
@@ -457,15 +466,126 @@ class BatchLookup:
             self.tickets[ticket_id] = self.store._ticket_customer(self.session, ticket_id)
         return self.tickets[ticket_id]
 
-    def remember(self, parsed: ParsedMessage, stored: StoredMessage) -> None:
-        customer = stored.new_customer
-        if customer is not None:
-            self.customers[customer.address] = customer
-        if stored.ticket_id is not None and stored.ticket_customer is not None:
-            self.tickets[stored.ticket_id] = stored.ticket_customer
-        if parsed.message_id and parsed.message_id not in self.messages:
-            owner = self.ticket_customer(stored.ticket_id) if stored.ticket_id is not None else None
-            self.messages[parsed.message_id] = KnownMessage(stored.row_id, stored.ticket_id, owner)
+
+@dataclass
+class _QueuedMessage:
+    parsed: ParsedMessage
+    ticket_id: int | None
+    owner: str | None
+    row: dict[str, Any]
+    event: dict[str, Any]
+
+
+class PendingRows:
+    """The rows of messages being stored, written with one statement per table.
+
+    New customers and tickets are inserted at once, since later messages need their ids. The
+    messages and their events wait for ``write``, which inserts them all, learns the messages'
+    ids in order, and only then tells the lookup about them: a rolled-back write leaves the
+    lookup as it was (see ``discard``).
+    """
+
+    def __init__(self, store: MessageStore, session: Session, lookup: BatchLookup) -> None:
+        self.store, self.session, self.lookup = store, session, lookup
+        self.queue: list[_QueuedMessage] = []
+        self.queued_ids: set[str] = set()
+        self.customers: dict[str, int] = {}  # created in this run, not yet written for sure
+        self.new_tickets: dict[int, str] = {}
+        self.ticket_counts: dict[int, int] = {}  # customer id -> tickets opened
+        self.touched: set[int] = set()
+
+    def find_messages(self, ids: Sequence[str]) -> Mapping[str, KnownMessage]:
+        if self.queued_ids.intersection(ids):
+            self.write()  # a reply to a message of the same batch needs that message's row
+        return self.lookup.find_messages(ids)
+
+    def touch_ticket(self, ticket_id: int) -> bool:
+        """Record activity on an existing ticket; False if there is no such ticket."""
+        known = ticket_id in self.touched or ticket_id in self.new_tickets
+        if not known and self.session.get(Ticket, ticket_id) is None:
+            return False
+        self.touched.add(ticket_id)
+        return True
+
+    def open_ticket(self, parsed: ParsedMessage, address: str, received: datetime) -> int:
+        connection = self.session.connection()
+        customer_id = self.lookup.customers.get(address) or self.customers.get(address)
+        if customer_id is None:
+            customer_id = connection.execute(
+                _INSERT_CUSTOMER,
+                {"address": address, "display_name": parsed.from_name, "language": parsed.language},
+            ).scalar_one()
+            self.customers[address] = customer_id
+        ticket_id: int = connection.execute(
+            _INSERT_TICKET,
+            {
+                "mailbox": self.store.mailbox,
+                "customer_id": customer_id,
+                "subject": parsed.subject,
+                "status": TicketStatus.NEW,
+                "language": parsed.language,
+                "received_at": received,
+            },
+        ).scalar_one()
+        self.ticket_counts[customer_id] = self.ticket_counts.get(customer_id, 0) + 1
+        self.new_tickets[ticket_id] = address
+        return ticket_id
+
+    def add_message(
+        self,
+        parsed: ParsedMessage,
+        ticket_id: int | None,
+        owner: str | None,
+        row: dict[str, Any],
+        event: dict[str, Any],
+    ) -> None:
+        self.queue.append(_QueuedMessage(parsed, ticket_id, owner, row, event))
+        if parsed.message_id:
+            self.queued_ids.add(parsed.message_id)
+
+    def write(self) -> None:
+        """Insert what is queued; afterwards the lookup knows the new rows."""
+        connection = self.session.connection()
+        ids: list[int] = []
+        if self.queue:
+            rows = connection.execute(_INSERT_MESSAGES, [q.row for q in self.queue])
+            ids = [row_id for row_id in rows.scalars() if row_id]
+            connection.execute(_INSERT_EVENTS, [q.event for q in self.queue])
+        if self.touched:
+            connection.execute(
+                update(_TICKETS)
+                .where(_TICKETS.c.id.in_(sorted(self.touched)))
+                .values(updated_at=datetime.now(UTC))
+            )
+        if self.ticket_counts:
+            connection.execute(
+                _COUNT_TICKETS,
+                [{"customer": c, "opened": n} for c, n in self.ticket_counts.items()],
+            )
+        lookup = self.lookup
+        lookup.customers.update(self.customers)
+        lookup.tickets.update(self.new_tickets)
+        for queued, row_id in zip(self.queue, ids, strict=True):
+            if queued.ticket_id is not None and queued.owner is not None:
+                lookup.tickets.setdefault(queued.ticket_id, queued.owner)
+            message_id = queued.parsed.message_id
+            if message_id and message_id not in lookup.messages:
+                owner = (
+                    lookup.ticket_customer(queued.ticket_id)
+                    if queued.ticket_id is not None
+                    else None
+                )
+                lookup.messages[message_id] = KnownMessage(row_id, queued.ticket_id, owner)
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget what is queued (written, or rolled back with its savepoint)."""
+        self.queue.clear()
+        self.queued_ids.clear()
+        self.customers.clear()
+        self.new_tickets.clear()
+        self.ticket_counts.clear()
+        self.touched.clear()
 
 
 def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 
 from inbox.connection import IMAPClient
 from inbox.fetch import DEFAULT_MAX_MESSAGE_BYTES, examine, fetch_batch, new_uids
-from inbox.store import BatchOutcome, MessageStore, prepare
+from inbox.parallel import PendingBatch, Preparer, default_workers
+from inbox.store import BatchOutcome, MessageStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ class SyncOptions:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     since: date | None = None
     own_addresses: Collection[str] = ()
+    # Worker processes that parse while this one fetches and stores (None: one per core), used
+    # when at least ``parallel_from`` messages are new; fewer are not worth starting them.
+    parse_workers: int | None = None
+    parallel_from: int = 1000
 
 
 @dataclass
@@ -39,7 +45,8 @@ class SyncReport:
     rescanned: bool = False
     seconds: float = 0.0
     outcome: BatchOutcome = field(default_factory=BatchOutcome)
-    # Seconds spent per stage: waiting for the server, parsing and classifying, storing.
+    # Seconds spent per stage: waiting for the server, parsing and telling the kind (with
+    # parse workers: waiting for them), storing.
     stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def __str__(self) -> str:
@@ -86,17 +93,19 @@ def sync_folder(
     report.found = len(uids)
     if progress:
         progress(0, len(uids))
-    for start in range(0, len(uids), options.batch_size):
-        if stop():
-            log.info("%s %s: stopped after %d of %d", store.mailbox, folder, start, len(uids))
-            break
-        chunk = uids[start : start + options.batch_size]
+    workers = options.parse_workers if options.parse_workers is not None else default_workers()
+    if len(uids) < options.parallel_from:
+        workers = 0
+    # Batch n is parsed (by the workers) while batch n-1 is stored and batch n+1 fetched; at
+    # most two batches are in memory, whatever the size of the folder.
+    in_flight: deque[tuple[int, list[int], PendingBatch]] = deque()
+
+    def store_oldest() -> None:
+        start, chunk, pending = in_flight.popleft()
         mark = time.monotonic()
-        fetched = fetch_batch(client, chunk, max_bytes=options.max_message_bytes)
-        mark = _tick(report, "fetch", mark)
-        batch = [prepare(f, own_addresses=options.own_addresses) for f in fetched]
+        batch = pending.result()
         mark = _tick(report, "parse", mark)
-        final = start + options.batch_size >= len(uids)
+        final = start + len(chunk) >= len(uids)
         report.outcome.add(
             store.store_batch(
                 folder,
@@ -109,6 +118,22 @@ def sync_folder(
         _tick(report, "store", mark)
         if progress:
             progress(start + len(chunk), len(uids))
+
+    with Preparer(workers, options.own_addresses) as preparer:
+        for start in range(0, len(uids), options.batch_size):
+            if stop():
+                log.info("%s %s: stopped after %d of %d", store.mailbox, folder, start, len(uids))
+                break
+            chunk = uids[start : start + options.batch_size]
+            mark = time.monotonic()
+            fetched = fetch_batch(client, chunk, max_bytes=options.max_message_bytes)
+            mark = _tick(report, "fetch", mark)
+            in_flight.append((start, chunk, preparer.submit(fetched)))
+            _tick(report, "parse", mark)
+            if len(in_flight) > 1:
+                store_oldest()
+        while in_flight:
+            store_oldest()
     if not uids and stored_validity != state.uidvalidity:
         # Record the folder's UIDVALIDITY even when it is empty, so a later change is noticed.
         store.store_batch(folder, state.uidvalidity, [], last_uid=last_uid)

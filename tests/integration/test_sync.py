@@ -15,11 +15,12 @@ from sqlmodel import Session, col, func, select
 from inbox.backoff import Backoff
 from inbox.connection import connect, logout
 from inbox.errors import MailboxAuthError, MailboxUnavailable
+from inbox.fetch import examine
 from inbox.store import MessageStore
 from inbox.sync import SyncOptions, sync_folder
 from inbox.threads import make_message_id, subject_token
 from inbox.watch import MailboxWatcher, WatchSettings
-from models.mail import MailboxSync, Message, MessageKind, QuarantineEntry
+from models.mail import MailboxSync, Message, MessageDirection, MessageKind, QuarantineEntry
 from models.tickets import Customer, Ticket
 from tests.fixtures.imap import ImapAccount
 from tests.fixtures.proxy import CuttingProxy
@@ -224,6 +225,51 @@ def test_customer_mail_without_sender_is_quarantined_and_the_rest_flows(
     assert "sender" in entry.reason
     assert bookmark.last_uid == 3, "the queue moved past the bad message"
     assert len(imap_account.fetch_all("INBOX")) == 3, "the message stays on the server"
+
+
+def test_a_message_the_database_refuses_is_quarantined_alone(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    imap_account.append_many(
+        "INBOX", [mail(f"c{i}@example.net", f"order {i}") for i in range(1, 6)]
+    )
+    client = connect(imap_account.endpoint())
+    try:
+        uidvalidity = examine(client, "INBOX").uidvalidity
+    finally:
+        logout(client)
+    # Another row already holds UID 3's place, so the batch's set-based insert fails as a
+    # whole; the store must fall back to one message at a time and refuse only UID 3.
+    with Session(engine) as session:
+        session.add(
+            Message(
+                mailbox="support",
+                direction=MessageDirection.INBOUND,
+                kind=MessageKind.CUSTOMER,
+                message_id_hash="0" * 64,
+                content_hash="0" * 64,
+                folder="INBOX",
+                uidvalidity=uidvalidity,
+                uid=3,
+            )
+        )
+        session.commit()
+
+    _, report = sync(imap_account, engine)
+
+    assert report.outcome.stored == 4 and report.outcome.quarantined == 1  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        entry = session.exec(select(QuarantineEntry)).one()
+        customers = session.exec(select(Customer).order_by(col(Customer.address))).all()
+        bookmark = session.exec(select(MailboxSync)).one()
+    assert (entry.uid, entry.error_class) == (3, "IntegrityError")
+    assert "database refused it" in entry.reason
+    # Nothing of the rolled-back attempt survives: one ticket per stored message, counted once.
+    assert count(engine, Ticket) == 4
+    assert [(c.address, c.ticket_count) for c in customers] == [
+        (f"c{i}@example.net", 1) for i in (1, 2, 4, 5)
+    ]
+    assert bookmark.last_uid == 5
 
 
 def test_since_limits_the_initial_sync(imap_account: ImapAccount, engine: Engine) -> None:

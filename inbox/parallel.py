@@ -1,0 +1,180 @@
+"""Parse batches on the machine's other cores while the main process fetches and stores.
+
+Parsing is most of the CPU an initial sync spends, and it is pure: raw bytes in, a
+``Prepared`` out. Worker processes parse one batch while the main process stores the one before
+and fetches the next. Storing, and with it the bookmark, stays in the main process and in UID
+order, so the exactly-once guarantees do not change.
+
+Small syncs (the daemon's everyday few new messages) are parsed in-process: starting workers
+costs about a second. A worker that dies takes nothing with it: its part of the batch is parsed
+in-process and the rest of the sync runs without workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import multiprocessing
+import multiprocessing.queues
+import os
+import threading
+import time
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from types import TracebackType
+
+from inbox.fetch import FetchedMessage
+from inbox.store import Prepared, prepare
+
+log = logging.getLogger(__name__)
+
+# Pieces per worker and batch: small enough to spread the work, big enough to amortise IPC.
+PIECES_PER_WORKER = 4
+# How often a worker checks that the process that started it is still alive.
+ORPHAN_CHECK_S = 1.0
+
+
+def default_workers() -> int:
+    """Worker processes for parsing: one per core, none on a single-core machine."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores if cores and cores > 1 else 0
+
+
+Piece = tuple[list[FetchedMessage], "Future[list[Prepared]]"]
+
+
+class PendingBatch:
+    """A batch being prepared; ``result()`` waits for it and keeps the messages' order."""
+
+    def __init__(self, preparer: Preparer, pieces: list[Piece]) -> None:
+        self._preparer, self._pieces = preparer, pieces
+
+    def result(self) -> list[Prepared]:
+        prepared: list[Prepared] = []
+        for fetched, future in self._pieces:
+            try:
+                prepared.extend(future.result())
+            except BrokenProcessPool:
+                self._preparer.broken()
+                prepared.extend(self._preparer.prepare_here(fetched))
+        return prepared
+
+
+class Preparer:
+    """Prepares batches of fetched messages, in worker processes when ``workers`` > 0.
+
+    Use as a context manager; leaving it stops the workers.
+    """
+
+    def __init__(self, workers: int, own_addresses: Collection[str] = ()) -> None:
+        self.own_addresses = frozenset(own_addresses)
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
+        self._listener: logging.handlers.QueueListener | None = None
+
+    def __enter__(self) -> Preparer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def submit(self, fetched: Sequence[FetchedMessage]) -> PendingBatch:
+        """Start preparing ``fetched``; the batch's result keeps its order."""
+        executor = self._start()
+        if executor is None or len(fetched) < 2:
+            done: Future[list[Prepared]] = Future()
+            done.set_result(self.prepare_here(fetched))
+            return PendingBatch(self, [(list(fetched), done)])
+        size = max(1, -(-len(fetched) // (self.workers * PIECES_PER_WORKER)))
+        pieces = []
+        for start in range(0, len(fetched), size):
+            piece = list(fetched[start : start + size])
+            try:
+                future = executor.submit(_prepare_piece, piece, self.own_addresses)
+            except (BrokenProcessPool, RuntimeError):
+                self.broken()
+                future = Future()
+                future.set_result(self.prepare_here(piece))
+            pieces.append((piece, future))
+        return PendingBatch(self, pieces)
+
+    def prepare_here(self, fetched: Sequence[FetchedMessage]) -> list[Prepared]:
+        return [prepare(f, own_addresses=self.own_addresses) for f in fetched]
+
+    def broken(self) -> None:
+        """A worker died: parse in this process from now on."""
+        if self.workers:
+            log.warning("a parsing worker process died; parsing in the main process from now on")
+        self.workers = 0
+        self._stop_executor(wait=False)
+
+    def close(self) -> None:
+        self._stop_executor(wait=True)
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        if self.workers <= 0:
+            return None
+        if self._executor is None:
+            # spawn, not fork: the parent holds database and IMAP connections (and maybe
+            # threads) that a forked child must not share.
+            context = multiprocessing.get_context("spawn")
+            logs: multiprocessing.queues.Queue[logging.LogRecord] = context.Queue()
+            root = logging.getLogger()
+            self._listener = logging.handlers.QueueListener(
+                logs, *root.handlers, respect_handler_level=True
+            )
+            self._listener.start()
+            self._logs = logs
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(logs, root.level, os.getpid()),
+            )
+            log.debug("parsing with %d worker processes", self.workers)
+        return self._executor
+
+    def _stop_executor(self, *, wait: bool) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
+        logs, self._logs = self._logs, None
+        if logs is not None:
+            logs.close()
+            logs.join_thread()
+
+
+def _start_worker(
+    logs: multiprocessing.queues.Queue[logging.LogRecord], level: int, parent: int
+) -> None:
+    """In each worker: send log records to the parent; exit when the parent is gone."""
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(logs)]
+    root.setLevel(level)
+    # A parent killed with SIGKILL cannot stop its workers; they notice they were orphaned.
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(0)
+
+
+def _prepare_piece(fetched: list[FetchedMessage], own_addresses: frozenset[str]) -> list[Prepared]:
+    # The raw bytes stay here: the store needs the parse, not the message again.
+    return [
+        replace(p, fetched=replace(p.fetched, raw=b""))
+        for p in (prepare(f, own_addresses=own_addresses) for f in fetched)
+    ]
