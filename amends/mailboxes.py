@@ -50,6 +50,7 @@ def sync_options(config: Config, mailbox: MailboxSettings) -> SyncOptions:
         max_message_bytes=int(mailbox.max_message_mb * 1024 * 1024),
         since=mailbox.since,
         own_addresses=frozenset(own),
+        parse_workers=mailbox.parse_workers,
     )
 
 

@@ -144,6 +144,8 @@ class MailboxSettings(Section):
     since: date | None = None
     max_message_mb: bounded_float(0, low_open=True) = 25.0  # type: ignore[valid-type]
     batch_size: bounded_int(1, 5000) = 500  # type: ignore[valid-type]
+    # None: one parse worker process per CPU core for large backlogs.
+    parse_workers: bounded_int(0, 64) | None = None  # type: ignore[valid-type]
 
 
 class SmtpSettings(Endpoint):

@@ -10,6 +10,7 @@ import pytest
 from amends.config import inspect_config, load_config
 from amends.config.secrets import read_secret, secret_problems
 from amends.errors import ConfigError
+from amends.mailboxes import sync_options
 
 ROOT = Path(__file__).parents[2]
 
@@ -59,6 +60,19 @@ def test_defaults_fill_everything_not_given(tmp_path: Path) -> None:
     assert config.smtp is None
     assert config.followups.delay_days == 3
     assert config.classifier.confidence_threshold == 0.55
+
+
+def test_parse_workers_reach_the_sync_and_are_bounded(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    assert sync_options(config, config.mailboxes[0]).parse_workers is None  # one per core
+    config = load_config(
+        write(tmp_path, MINIMAL.replace("[mailboxes.imap]", "parse_workers = 0\n[mailboxes.imap]"))
+    )
+    assert sync_options(config, config.mailboxes[0]).parse_workers == 0
+    bad = write(
+        tmp_path, MINIMAL.replace("[mailboxes.imap]", "parse_workers = -1\n[mailboxes.imap]")
+    )
+    assert any("mailboxes[0].parse_workers" in m and "line 4" in m for m in messages(bad))
 
 
 def test_three_mistakes_are_all_reported_with_key_file_and_line(tmp_path: Path) -> None:
