@@ -134,8 +134,9 @@ def sync_folder(
                 store_oldest()
         while in_flight:
             store_oldest()
-    if not uids and stored_validity != state.uidvalidity:
-        # Record the folder's UIDVALIDITY even when it is empty, so a later change is noticed.
+    if not uids:
+        # Nothing new is news too: record when the folder was last checked (and its UIDVALIDITY,
+        # so a later change is noticed even for a folder that is empty).
         store.store_batch(folder, state.uidvalidity, [], last_uid=last_uid)
     report.seconds = time.monotonic() - started
     log.info("%s %s", store.mailbox, report)

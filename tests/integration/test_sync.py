@@ -272,6 +272,26 @@ def test_a_message_the_database_refuses_is_quarantined_alone(
     assert bookmark.last_uid == 5
 
 
+def test_a_sync_with_nothing_new_still_records_the_check(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    imap_account.append_many("INBOX", [mail("a@example.net", "one")])
+    sync(imap_account, engine)
+    with Session(engine) as session:
+        first = session.exec(select(MailboxSync)).one()
+    time.sleep(0.05)
+
+    _, report = sync(imap_account, engine)
+
+    with Session(engine) as session:
+        second = session.exec(select(MailboxSync)).one()
+    assert report.found == 0  # type: ignore[attr-defined]
+    assert second.last_uid == first.last_uid == 1
+    assert first.last_sync_at is not None and second.last_sync_at is not None
+    assert second.last_sync_at > first.last_sync_at, "the check itself is recorded"
+    assert count(engine, Message) == 1
+
+
 def test_since_limits_the_initial_sync(imap_account: ImapAccount, engine: Engine) -> None:
     old = datetime(2020, 1, 5, tzinfo=UTC)
     imap_account.append("INBOX", mail("old@example.net", "old"), msg_time=old)
