@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 # KindResult has no field for the RFC 3464 Action, and "failed" can come with a 4.x.x status
 # (a message that expired in the queue). Quoted header text never contains "[".
 _ACTION_FAILED = "[Action: failed"
+_LIST_ID = re.compile(r"<([^<>\s]+)>\s*$")
+_MAILTO = re.compile(r"<mailto:([^<>?\s]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -299,17 +301,42 @@ def _auto_reply(mail: _Mail) -> KindResult | None:
     return None
 
 
-def _mailing_list(mail: _Mail) -> KindResult | None:
-    for name in LIST_HEADERS:
-        value = mail.header(name)
-        if value is not None:
-            return KindResult(MessageKind.LIST, f"{name}: {_quote(value)}")
+def _mailing_list(mail: _Mail, own_addresses: Collection[str]) -> KindResult | None:
+    # Mail to a support address that is itself a group (Google Groups, Mailman) carries the
+    # group's own List-* fields and "Precedence: list": those say nothing about the sender.
+    ours = _our_group(mail, own_addresses)
+    if ours is None:
+        for name in LIST_HEADERS:
+            value = mail.header(name)
+            if value is not None:
+                return KindResult(MessageKind.LIST, f"{name}: {_quote(value)}")
     # RFC 2076/3834: Precedence bulk, list and junk mark mass mailings.
     precedence = (mail.header("precedence") or "").strip().lower()
-    if precedence in ("bulk", "list", "junk"):
+    if precedence in ("bulk", "junk") or (precedence == "list" and ours is None):
         return KindResult(MessageKind.LIST, f"Precedence: {precedence}")
     if mail.auto_submitted == "auto-generated":
         return KindResult(MessageKind.LIST, "Auto-Submitted: auto-generated")
+    return None
+
+
+def _our_group(mail: _Mail, own_addresses: Collection[str]) -> str | None:
+    """Our address when the message's list is one of our own addresses, else None.
+
+    RFC 2919 List-Id of a group at support@example.com is ``<support.example.com>`` (Google
+    Groups, Mailman 3); RFC 2369 List-Post is ``<mailto:support@example.com>``.
+    """
+    own = {address.strip().lower() for address in own_addresses}
+    if not own:
+        return None
+    list_id = _LIST_ID.search(mail.header("list-id") or "")
+    if list_id is not None:
+        by_id = {address.replace("@", "."): address for address in own}
+        found = by_id.get(list_id.group(1).lower())
+        if found is not None:
+            return found
+    list_post = _MAILTO.search(mail.header("list-post") or "")
+    if list_post is not None and list_post.group(1).lower() in own:
+        return list_post.group(1).lower()
     return None
 
 
@@ -332,7 +359,9 @@ def detect_kind(
        delivery-failure subject or wording;
     6. auto-reply by vendor headers, Precedence: auto_reply or a vacation subject - before the
        list rule, because responders often add Precedence: bulk too;
-    7. list or bulk: RFC 2369/2919 List-* fields, Precedence bulk/list/junk, auto-generated;
+    7. list or bulk: RFC 2369/2919 List-* fields, Precedence bulk/list/junk, auto-generated -
+       except the List-* fields and Precedence: list of a group that is one of ``own_addresses``
+       (a support address run as a Google Group or Mailman list);
     8. otherwise a customer.
     A rule that fails on a malformed message is skipped; the function never raises.
     """
@@ -345,7 +374,7 @@ def detect_kind(
         ("auto-submitted", lambda: _auto_submitted(mail)),
         ("guessed bounce", lambda: _guessed_bounce(mail)),
         ("auto-reply", lambda: _auto_reply(mail)),
-        ("list", lambda: _mailing_list(mail)),
+        ("list", lambda: _mailing_list(mail, own_addresses)),
     )
     for name, rule in rules:
         try:
@@ -355,6 +384,11 @@ def detect_kind(
             continue
         if result is not None:
             return result
+    group = _our_group(mail, own_addresses)
+    if group is not None:
+        return KindResult(
+            MessageKind.CUSTOMER, f"no machine markers (came through our group {group})"
+        )
     return KindResult(MessageKind.CUSTOMER, "no machine markers")
 
 

@@ -292,6 +292,29 @@ def test_a_sync_with_nothing_new_still_records_the_check(
     assert count(engine, Message) == 1
 
 
+def test_mail_through_the_teams_own_group_opens_tickets(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    group = {
+        "List-Id": "<support.example.com>",
+        "List-Post": "<mailto:support@example.com>",
+        "Precedence": "list",
+    }
+    newsletter = {"List-Id": "<news.shop.example>", "List-Unsubscribe": "<mailto:u@shop.example>"}
+    imap_account.append_many(
+        "INBOX",
+        [
+            mail("ana@example.net", "Broken blender", extra=group),
+            mail("news@shop.example", "Our deals", extra=newsletter),
+        ],
+    )
+    _, report = sync(imap_account, engine, own_addresses=frozenset({"support@example.com"}))
+    assert report.outcome.tickets_created == 1  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        kinds = session.exec(select(Message.kind).order_by(col(Message.uid))).all()
+    assert kinds == [MessageKind.CUSTOMER, MessageKind.LIST]
+
+
 def test_since_limits_the_initial_sync(imap_account: ImapAccount, engine: Engine) -> None:
     old = datetime(2020, 1, 5, tzinfo=UTC)
     imap_account.append("INBOX", mail("old@example.net", "old"), msg_time=old)

@@ -447,6 +447,47 @@ def test_machine_headers(header: str, value: str, kind: MessageKind) -> None:
         assert result.reason.startswith(header.split("-")[0]), result.reason
 
 
+GROUP = {  # what Google Groups adds to mail sent to a group at support@shop.example
+    "List-Id": "<support.shop.example>",
+    "List-Post": "<https://groups.google.com/a/shop.example/group/support/post>, "
+    "<mailto:support@shop.example>",
+    "List-Unsubscribe": "<mailto:googlegroups-manage+1234+unsubscribe@googlegroups.com>",
+    "Mailing-List": "list support@shop.example; contact support+owners@shop.example",
+    "Precedence": "list",
+}
+
+
+def test_mail_through_our_own_group_is_customer_mail() -> None:
+    own = {"support@shop.example"}
+    result = detect_kind(build({**CUSTOMER, **GROUP}), own_addresses=own)
+    assert result.kind is MessageKind.CUSTOMER
+    assert "our group support@shop.example" in result.reason
+    # Mailman 2 style: only List-Post names the address.
+    mailman = {
+        "List-Id": "Support <support.lists.shop.example>",
+        "List-Post": "<mailto:Support@Shop.example>",
+        "Precedence": "list",
+    }
+    result = detect_kind(build({**CUSTOMER, **mailman}), own_addresses=own)
+    assert result.kind is MessageKind.CUSTOMER
+
+
+def test_our_group_does_not_hide_other_machine_mail() -> None:
+    own = {"support@shop.example"}
+    # Without knowing the address, the group's fields make it list mail.
+    assert detect_kind(build({**CUSTOMER, **GROUP})).kind is MessageKind.LIST
+    # Somebody else's list is still a list.
+    other = {**GROUP, "List-Id": "<news.shop.example>", "List-Post": "<mailto:news@x.example>"}
+    assert detect_kind(build({**CUSTOMER, **other}), own_addresses=own).kind is MessageKind.LIST
+    # A newsletter or vacation reply that reached us through our group keeps its own markers.
+    bulk = {**GROUP, "Precedence": "bulk"}
+    assert detect_kind(build({**CUSTOMER, **bulk}), own_addresses=own).kind is MessageKind.LIST
+    away = {**GROUP, "Auto-Submitted": "auto-replied"}
+    assert detect_kind(build({**CUSTOMER, **away}), own_addresses=own).kind is (
+        MessageKind.AUTO_REPLY
+    )
+
+
 def test_an_auto_reply_with_precedence_bulk_is_an_auto_reply() -> None:
     for extra in (
         {"Auto-Submitted": "auto-replied"},
