@@ -153,22 +153,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "amends.toml"
             config.write_text(
-                textwrap.dedent(f"""
-                [database]
-                url = "sqlite:///{folder}/amends.db"
-                [[mailboxes]]
-                name = "bench"
-                address = "support@example.com"
-                batch_size = {args.batch}
-                {workers}
-                [mailboxes.imap]
-                host = "{account.host}"
-                port = {account.port}
-                security = "none"
-                username = "{account.username}"
-                password_env = "BENCH_IMAP_PASSWORD"
-                timeout_s = 120
-            """)
+                account.config_toml(
+                    database_url=f"sqlite:///{folder}/amends.db",
+                    name="bench",
+                    mailbox=f"batch_size = {args.batch}\n{workers}",
+                    imap="timeout_s = 120",
+                    password_env="BENCH_IMAP_PASSWORD",  # noqa: S106 (a variable name)
+                )
             )
             ours = run_child(AMENDS, str(config), env={"BENCH_IMAP_PASSWORD": account.password})
     finally:

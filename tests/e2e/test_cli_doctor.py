@@ -36,25 +36,12 @@ timeout_s = 10
         if smtp.ca_file and trust_smtp_ca:
             smtp_section += f'ca_file = "{smtp.ca_file}"\n'
     path = tmp_path / "amends.toml"
-    path.write_text(
-        f"""
-[database]
-url = "{database_url}"
-
-[[mailboxes]]
-name = "support"
-address = "{account.address}"
-[mailboxes.imap]
-host = "{account.host}"
-port = {account.port}
-security = "{account.security}"
-username = "{account.username}"
-password_env = "TEST_IMAP_PASSWORD"
-timeout_s = 10
-{imap_extra}
-{smtp_section}
-"""
+    text = account.config_toml(
+        database_url=database_url,
+        address=account.address,
+        imap=f"timeout_s = 10\n{imap_extra}",
     )
+    path.write_text(text + smtp_section)
     return path
 
 

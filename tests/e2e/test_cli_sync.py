@@ -28,20 +28,7 @@ def mail(sender: str, subject: str, message_id: str, in_reply_to: str | None = N
 
 def setup(tmp_path: Path, account: ImapAccount) -> dict[str, str]:
     (tmp_path / "amends.toml").write_text(
-        f"""
-[database]
-url = "sqlite:///amends.db"
-[[mailboxes]]
-name = "support"
-address = "support@example.com"
-poll_interval_s = 1
-[mailboxes.imap]
-host = "{account.host}"
-port = {account.port}
-security = "none"
-username = "{account.username}"
-password_env = "TEST_IMAP_PASSWORD"
-"""
+        account.config_toml(database_url="sqlite:///amends.db", mailbox="poll_interval_s = 1")
     )
     return {"TEST_IMAP_PASSWORD": account.password}
 

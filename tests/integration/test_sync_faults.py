@@ -90,20 +90,7 @@ def test_sync_process_killed_mid_batch_loses_and_doubles_nothing(
     database = tmp_path / "amends.db"
     config = tmp_path / "amends.toml"
     config.write_text(
-        f"""
-[database]
-url = "sqlite:///{database}"
-[[mailboxes]]
-name = "support"
-address = "support@example.com"
-batch_size = 50
-[mailboxes.imap]
-host = "{imap_account.host}"
-port = {imap_account.port}
-security = "none"
-username = "{imap_account.username}"
-password_env = "TEST_IMAP_PASSWORD"
-"""
+        imap_account.config_toml(database_url=f"sqlite:///{database}", mailbox="batch_size = 50")
     )
     env = {**os.environ, "TEST_IMAP_PASSWORD": imap_account.password}
     command = [sys.executable, "-m", "amends", "--config", str(config), "sync", "--once"]

@@ -13,7 +13,7 @@ from amends.config.schema import Config
 from amends.mailboxes import build_watcher
 from inbox.connection import capabilities, connect, logout
 from inbox.errors import MailboxAuthError
-from tests.fixtures.imap import DovecotServer, ImapAccount, OAuthTokenServer
+from tests.fixtures.imap import ImapAccount, OAuthTokenServer
 
 
 def test_xoauth2_login_with_a_valid_token_and_refusal_of_a_revoked_one(
@@ -34,26 +34,16 @@ def test_xoauth2_login_with_a_valid_token_and_refusal_of_a_revoked_one(
     assert token not in str(caught.value) + (caught.value.hint or "")
 
 
-def token_config(tmp_path: Path, account: ImapAccount, dovecot: DovecotServer, imap: str) -> Config:
-    text = f"""
-[[mailboxes]]
-name = "support"
-address = "{account.address}"
-[mailboxes.imap]
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{account.username}"
-auth = "xoauth2"
-{imap}
-"""
+def token_config(tmp_path: Path, account: ImapAccount, imap: str) -> Config:
+    text = account.config_toml(
+        address=account.address, password_env=None, imap=f'auth = "xoauth2"\n{imap}'
+    )
     return Config.model_validate(tomllib.loads(text), context={"base_dir": tmp_path})
 
 
 def test_expired_token_from_the_command_is_refreshed_once(
     tmp_path: Path,
     imap_account: ImapAccount,
-    dovecot: DovecotServer,
     oauth_tokens: OAuthTokenServer,
     engine: Engine,
 ) -> None:
@@ -68,7 +58,7 @@ def test_expired_token_from_the_command_is_refreshed_once(
         "print(lines[0]); q.write_text('\\n'.join(lines[1:]) + '\\n')\n"
     )
     config = token_config(
-        tmp_path, imap_account, dovecot, f'token_command = "{sys.executable} {script} {queue}"'
+        tmp_path, imap_account, f'token_command = "{sys.executable} {script} {queue}"'
     )
     watcher = build_watcher(config, config.mailboxes[0], engine)
     client = watcher.connect()
@@ -79,15 +69,14 @@ def test_expired_token_from_the_command_is_refreshed_once(
 def test_token_file_and_a_failing_token_command(
     tmp_path: Path,
     imap_account: ImapAccount,
-    dovecot: DovecotServer,
     oauth_tokens: OAuthTokenServer,
     engine: Engine,
 ) -> None:
     (tmp_path / "token").write_text(oauth_tokens.issue(imap_account.username) + "\n")
-    config = token_config(tmp_path, imap_account, dovecot, 'token_file = "token"')
+    config = token_config(tmp_path, imap_account, 'token_file = "token"')
     logout(build_watcher(config, config.mailboxes[0], engine).connect())
 
-    failing = token_config(tmp_path, imap_account, dovecot, 'token_command = "false"')
+    failing = token_config(tmp_path, imap_account, 'token_command = "false"')
     with pytest.raises(MailboxAuthError) as caught:
         build_watcher(failing, failing.mailboxes[0], engine).connect()
     assert "token_command exited with 1" in str(caught.value)
