@@ -12,6 +12,7 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from amends import __version__
@@ -42,9 +43,10 @@ def _console() -> Console:
 def fail(error: AmendsError) -> NoReturn:
     """Print an expected error (no traceback) with its hint, and exit 1."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(f"[bold red]error:[/] {redact(str(error))}", markup=True)
+    # Messages quote config keys like [classifier.labels]: escaped, not read as markup.
+    err.print(f"[bold red]error:[/] {escape(redact(str(error)))}", markup=True)
     if error.hint:
-        err.print(f"[bold]what to do:[/] {redact(error.hint)}", markup=True)
+        err.print(f"[bold]what to do:[/] {escape(redact(error.hint))}", markup=True)
     sys.exit(1)
 
 
@@ -99,7 +101,7 @@ def config_check(obj: Context, file: str | None) -> None:
     errors = [p for p in problems if not p.warning]
     for problem in problems:
         label = "[yellow]warning[/]" if problem.warning else "[red]error[/]"
-        console.print(f"{label}: {problem}", markup=True)
+        console.print(f"{label}: {escape(str(problem))}", markup=True)
     if errors or config is None:
         console.print(f"{path}: {len(errors)} error(s); the configuration cannot be used")
         sys.exit(1)
@@ -187,6 +189,8 @@ def doctor(obj: Context) -> None:
 
 
 def main() -> None:
+    import amends.cli_classifier  # noqa: F401  (registers its commands on `cli`)
+
     cli(prog_name="amends")
 
 
@@ -309,6 +313,30 @@ def tickets_show(obj: Context, ticket_id: int) -> None:
     click.echo(f"  subject:  {t.subject}")
     click.echo(f"  received: {_when(t.received_at)}   language: {t.language or '-'}")
     click.echo(f"  owner:    {t.owner or '-'}   failure type: {t.failure_type or '-'}")
+    click.echo(
+        f"  severity: {t.severity.value}   repeat failure: {'yes' if t.repeat_failure else 'no'}"
+    )
+    for c in detail.classifications:
+        verdict = "unsure, waiting for a human label" if c.unsure else "sure"
+        click.echo(
+            f"  classified {_when(c.created_at)} by model {c.model_version}: "
+            f"{c.label or '(no text)'} {c.probability:.0%} ({verdict})"
+        )
+        if c.top_terms:
+            terms = ", ".join(f"{t['term']} ({t['weight']:+.2f})" for t in c.top_terms)
+            click.echo(f"      terms that drove it: {terms}")
+        click.echo(
+            f"      severity score {c.severity_score or 0:.2f}"
+            + (f": {'; '.join(c.severity_reasons)}" if c.severity_reasons else "")
+        )
+        if c.repeat_of:
+            earlier = ", ".join(f"#{i}" for i in c.repeat_of)
+            click.echo(f"      repeat failure: earlier complaint(s) {earlier}")
+    for f in detail.labels:
+        click.echo(
+            f"  labelled {_when(f.created_at)}: {f.old_label or 'no label'} → {f.new_label} "
+            f"({f.source.value}{', by ' + f.given_by if f.given_by else ''})"
+        )
     click.echo("messages:")
     for m in detail.messages:
         click.echo(f"  #{m.id} {_when(m.received_at)} {m.kind.value} from {m.from_address}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from models.classification import Classification, LabelFeedback
 from models.mail import Message
 from models.tickets import Customer, EventLog, Ticket
 
@@ -24,6 +25,8 @@ class TicketDetail:
     customer: Customer
     messages: list[Message]
     events: list[EventLog]
+    classifications: list[Classification]
+    labels: list[LabelFeedback]
 
 
 def list_tickets(
@@ -65,4 +68,16 @@ def ticket_detail(engine: Engine, ticket_id: int) -> TicketDetail | None:
             .where(EventLog.ticket_id == ticket_id)
             .order_by(col(EventLog.created_at), col(EventLog.id))
         ).all()
-        return TicketDetail(ticket, customer, list(messages), list(events))
+        classifications = session.exec(
+            select(Classification)
+            .where(Classification.ticket_id == ticket_id)
+            .order_by(col(Classification.id))
+        ).all()
+        labels = session.exec(
+            select(LabelFeedback)
+            .where(LabelFeedback.ticket_id == ticket_id)
+            .order_by(col(LabelFeedback.id))
+        ).all()
+        return TicketDetail(
+            ticket, customer, list(messages), list(events), list(classifications), list(labels)
+        )

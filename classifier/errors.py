@@ -10,4 +10,12 @@ class ClassifierError(AmendsError):
 
 
 class ModelNotFound(ClassifierError, FileNotFoundError):
-    """No model file at the configured place."""
+    """No model file, or no registered version, where one was expected."""
+
+
+class ModelIntegrityError(ClassifierError):
+    """A model file does not match its registered hash or holds types we do not load."""
+
+
+class TrainingDataError(ClassifierError, ValueError):
+    """Training or evaluation data that cannot be used as it is (with where and why)."""

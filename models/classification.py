@@ -80,6 +80,11 @@ class Classification(SQLModel, table=True):
     # [{"term": "refund", "weight": 0.42}, ...], strongest first
     top_terms: list[dict[str, Any]] = Field(default_factory=list, sa_type=json_type())
     unsure: bool = Field(default=False)
+    # 0-1 and the human-readable reasons behind it ("threatens legal action: “my lawyer”").
+    severity_score: float | None = Field(default=None)
+    severity_reasons: list[str] = Field(default_factory=list, sa_type=json_type())
+    # The customer's earlier complaints inside the repeat window; non-empty = repeat failure.
+    repeat_of: list[int] = Field(default_factory=list, sa_type=json_type())
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
 
 

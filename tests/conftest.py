@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.corpora",
     "tests.fixtures.proxy",
+    "tests.fixtures.classifier",
 ]

@@ -208,7 +208,16 @@ DEFAULT_LABELS: dict[str, str] = {
 
 class ClassifierSettings(Section):
     model_dir: PathValue = Field(default=Path("amends-models"), validate_default=True)
-    confidence_threshold: bounded_float(0, 1, low_open=True) = 0.55  # type: ignore[valid-type]
+    # Below this calibrated probability a ticket goes to the `unsure` queue for a human label.
+    min_confidence: bounded_float(0, 1, low_open=True) = 0.55  # type: ignore[valid-type]
+    # A retrained model is promoted only if its macro-F1 drops by at most this much.
+    max_regression: bounded_float(0, 1) = 0.01  # type: ignore[valid-type]
+    # A complaint is a repeat failure when the customer had another within this many days.
+    repeat_window_days: bounded_int(1, 3650) = 90  # type: ignore[valid-type]
+    # Severity scores (0-1) at or above this make a complaint severe (escalated).
+    severe_at: bounded_float(0, 1, low_open=True) = 0.5  # type: ignore[valid-type]
+    # Parent of the `<label>` folders agents move mail into to correct a failure type.
+    label_folder: str = Field(default="Amends/Labels", min_length=1)
     labels: dict[Label, str] = Field(default_factory=lambda: dict(DEFAULT_LABELS))
 
 

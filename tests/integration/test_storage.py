@@ -239,6 +239,9 @@ def full_graph(db: Session) -> list[SQLModel]:
             probability=0.87,
             top_terms=[{"term": "broken", "weight": 1.25}, {"term": "vase", "weight": 0.5}],
             unsure=True,
+            severity_score=0.85,
+            severity_reasons=["threatens legal action: “my lawyer”"],
+            repeat_of=[7],
             created_at=at(4, 9),
         ),
         LabelFeedback(
@@ -344,7 +347,7 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert migrate.current_revision(engine) is None
-        assert migrate.pending_revisions(engine) == ["0001", "0002"]
+        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003"]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
         assert "not initialised" in str(caught.value)

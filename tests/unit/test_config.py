@@ -59,7 +59,7 @@ def test_defaults_fill_everything_not_given(tmp_path: Path) -> None:
     assert mailbox.imap.timeout_s == 30.0
     assert config.smtp is None
     assert config.followups.delay_days == 3
-    assert config.classifier.confidence_threshold == 0.55
+    assert config.classifier.min_confidence == 0.55
 
 
 def test_parse_workers_reach_the_sync_and_are_bounded(tmp_path: Path) -> None:

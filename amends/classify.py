@@ -1,0 +1,265 @@
+"""The classify stage: failure type, severity and repeat failure for stored tickets.
+
+A ticket waits for this stage with status ``new`` and no failure type. Afterwards it is either
+still ``new`` with its failure type (ready for assignment) or ``unsure`` (the model's probability
+was below ``classifier.min_confidence``, or there was no text): a human labels it with
+``amends label`` or by moving the mail into an ``Amends/Labels/<label>`` folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from amends.config import Config
+from classifier import registry
+from classifier.bootstrap import SOURCE, bootstrap_dataset, corpus_fingerprint
+from classifier.model import Term
+from classifier.registry import LoadedModel
+from classifier.severity import assess_severity
+from classifier.text import model_text
+from classifier.training import TrainingOptions, train
+from inbox.quotes import strip_quotes
+from models.classification import Classification
+from models.mail import Message, MessageDirection, MessageKind
+from models.tickets import Customer, EventLog, Severity, Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+NOT_A_COMPLAINT = "not_a_complaint"
+TOP_TERMS = 5
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    model_version: str
+    classified: int = 0
+    unsure: int = 0
+    severe: int = 0
+    repeats: int = 0
+    seconds: float = 0.0
+
+
+def default_version_name() -> str:
+    return f"default-{corpus_fingerprint()[:12]}"
+
+
+def ensure_model(engine: Engine, config: Config) -> LoadedModel:
+    """The active model; on first use, the default model trained from the bootstrap corpus.
+
+    Training is deterministic (fixed seeds), so every installation with the same corpus gets
+    the same default model.
+    """
+    loaded = registry.load_active(engine)
+    if loaded is not None:
+        return loaded
+    name = default_version_name()
+    known = {v.version for v in registry.list_versions(engine)}
+    if name not in known:
+        log.info("no active model: training the default model from the bootstrap corpus")
+        train(
+            engine,
+            bootstrap_dataset(strip_quotes),
+            TrainingOptions(
+                model_dir=config.classifier.model_dir,
+                notes=f"default model from the {SOURCE}",
+                version_name=name,
+            ),
+        )
+    else:
+        registry.activate(engine, name, reason="no model was active; the default model is")
+    loaded = registry.load_active(engine)
+    assert loaded is not None
+    return loaded
+
+
+def classify_pending(
+    engine: Engine,
+    config: Config,
+    *,
+    mailbox: str | None = None,
+    batch_size: int = 500,
+    limit: int | None = None,
+) -> ClassifyResult:
+    """Classify every waiting ticket (up to ``limit``), one committed batch at a time."""
+    started = time.monotonic()
+    loaded = ensure_model(engine, config)
+    totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
+    while limit is None or totals["classified"] < limit:
+        size = batch_size if limit is None else min(batch_size, limit - totals["classified"])
+        with Session(engine) as session:
+            query = (
+                select(Ticket)
+                .where(Ticket.status == TicketStatus.NEW, col(Ticket.failure_type).is_(None))
+                .order_by(col(Ticket.id))
+                .limit(size)
+            )
+            if mailbox:
+                query = query.where(Ticket.mailbox == mailbox)
+            tickets = list(session.exec(query))
+            if not tickets:
+                break
+            counts = _classify_batch(session, tickets, loaded, config)
+            session.commit()
+        for key, value in counts.items():
+            totals[key] += value
+    seconds = time.monotonic() - started
+    if totals["classified"]:
+        log.info(
+            "classified %d ticket(s) with model %s in %.2fs: %d unsure, %d severe, %d repeat",
+            totals["classified"],
+            loaded.version.version,
+            seconds,
+            totals["unsure"],
+            totals["severe"],
+            totals["repeats"],
+        )
+    return ClassifyResult(loaded.version.version, seconds=seconds, **totals)
+
+
+def _first_messages(session: Session, ticket_ids: Sequence[int]) -> dict[int, Message]:
+    rows = session.exec(
+        select(Message)
+        .where(
+            col(Message.ticket_id).in_(ticket_ids),
+            Message.direction == MessageDirection.INBOUND,
+            Message.kind == MessageKind.CUSTOMER,
+        )
+        .order_by(col(Message.received_at), col(Message.id))
+    )
+    first: dict[int, Message] = {}
+    for message in rows:
+        assert message.ticket_id is not None
+        first.setdefault(message.ticket_id, message)
+    return first
+
+
+def earlier_complaints(session: Session, ticket: Ticket, window_days: int) -> list[int]:
+    """The customer's other complaints received within ``window_days`` before ``ticket``."""
+    since = ticket.received_at - timedelta(days=window_days)
+    found = session.exec(
+        select(col(Ticket.id))
+        .where(
+            Ticket.customer_id == ticket.customer_id,
+            Ticket.id != ticket.id,
+            col(Ticket.failure_type).is_not(None),
+            Ticket.failure_type != NOT_A_COMPLAINT,
+            col(Ticket.received_at) >= since,
+            col(Ticket.received_at) <= ticket.received_at,
+        )
+        .order_by(col(Ticket.received_at))
+    )
+    return [i for i in found if i is not None]
+
+
+def _classify_batch(
+    session: Session, tickets: list[Ticket], loaded: LoadedModel, config: Config
+) -> dict[str, int]:
+    settings = config.classifier
+    ids = [t.id for t in tickets if t.id is not None]
+    messages = _first_messages(session, ids)
+    texts = []
+    for ticket in tickets:
+        message = messages.get(ticket.id or 0)
+        subject = message.subject if message else ticket.subject
+        texts.append(model_text(subject, message.new_text if message else ""))
+    with_text = [i for i, text in enumerate(texts) if text.strip()]
+    predictions = dict(
+        zip(
+            with_text,
+            loaded.model.predict_explained([texts[i] for i in with_text], top_k=TOP_TERMS),
+            strict=True,
+        )
+    )
+    counts = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
+    for index, ticket in enumerate(tickets):
+        message = messages.get(ticket.id or 0)
+        severity = assess_severity(
+            (message.subject if message else ticket.subject) or "",
+            (message.new_text if message else "") or "",
+        )
+        prediction = predictions.get(index)
+        if prediction is None:
+            label, probability, terms = "", 0.0, list[Term]()
+            unsure, detail = True, "no text to classify: waiting for a human label"
+        else:
+            label, probability, terms = prediction
+            unsure = probability < settings.min_confidence
+            detail = (
+                f"{label} ({probability:.0%}) by model {loaded.version.version}"
+                + (
+                    f"; below {settings.min_confidence:.0%}: waiting for a human label"
+                    if unsure
+                    else ""
+                )
+                + (f"; terms: {', '.join(t.term for t in terms)}" if terms else "")
+            )
+        is_complaint = bool(label) and label != NOT_A_COMPLAINT and not unsure
+        repeat_of = (
+            earlier_complaints(session, ticket, settings.repeat_window_days) if is_complaint else []
+        )
+        severe = is_complaint and severity.is_severe(settings.severe_at)
+        session.add(
+            Classification(
+                ticket_id=ticket.id or 0,
+                message_id=message.id if message else None,
+                model_version_id=loaded.version.id,
+                model_version=loaded.version.version,
+                label=label,
+                probability=probability,
+                top_terms=[t.as_dict() for t in terms],
+                unsure=unsure,
+                severity_score=severity.score,
+                severity_reasons=[str(r) for r in severity.reasons],
+                repeat_of=repeat_of,
+            )
+        )
+        ticket.confidence = probability
+        ticket.severity = Severity.SEVERE if severe else Severity.NORMAL
+        ticket.repeat_failure = bool(repeat_of)
+        if unsure:
+            ticket.status = TicketStatus.UNSURE
+        else:
+            ticket.failure_type = label
+        if is_complaint:
+            session.execute(
+                update(Customer)
+                .where(col(Customer.id) == ticket.customer_id)
+                .values(failure_count=col(Customer.failure_count) + 1)
+            )
+        session.add(ticket)
+        notes = [detail]
+        if severe:
+            notes.append("severe: " + "; ".join(str(r) for r in severity.reasons))
+        if repeat_of:
+            notes.append(
+                f"repeat failure: earlier complaint(s) {', '.join(f'#{i}' for i in repeat_of)}"
+            )
+        session.add(
+            EventLog(
+                ticket_id=ticket.id,
+                mailbox=ticket.mailbox,
+                kind="classified",
+                detail="; ".join(notes),
+                data={"label": label, "probability": round(probability, 4), "unsure": unsure},
+            )
+        )
+        counts["classified"] += 1
+        counts["unsure"] += unsure
+        counts["severe"] += severe
+        counts["repeats"] += bool(repeat_of)
+    return counts
+
+
+def unsure_queue_size(engine: Engine, mailbox: str | None = None) -> int:
+    with Session(engine) as session:
+        query = select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.UNSURE)
+        if mailbox:
+            query = query.where(Ticket.mailbox == mailbox)
+        return int(session.exec(query).one())

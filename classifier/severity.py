@@ -1,0 +1,250 @@
+"""How severe a complaint email is: a 0–1 score with human-readable reasons, in six languages.
+
+Signals and weights (each counts at most once; the score is their sum, capped at 1.0):
+
+    legal_threat       0.50  sue, lawyer, court, consumer protection, ombudsman, regulator, police
+    chargeback_threat  0.40  chargeback, disputing the payment with the bank or card issuer
+    cancel_threat      0.35  will cancel / leave / switch to a competitor / close the account
+    public_threat      0.35  social media, bad reviews, press, TV, "tell everyone"
+    repeat             0.25  "third time", "still not", "how many times"; 0.10 for "again" alone
+    capitals           0.20  at least 3 and 30% of the cased words of 3+ letters in capitals
+    exclamations       0.15  a "!!" run, or 3+ marks at more than 3 per 100 words
+
+Languages: English, Serbian (Cyrillic and Latin), Slovenian, Polish, Korean and Romanian. Text and
+patterns are both folded (NFKC, lower case, diacritics stripped, đ→dj, ł→l, Serbian Cyrillic
+transliterated to Latin), so "raskinuću", "raskinucu" and "раскинућу" all match one pattern and a
+Romanian ş (cedilla) matches ș (comma). Threat phrases inside a question ("Can I close my
+account?") or right after a negation ("I will not cancel") do not count. Only the first
+1,000 characters of the subject and 20,000 of the body are read, which keeps the cost bounded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from classifier.severity_phrases import LANGUAGES as _LANGUAGES
+
+__all__ = ["DEFAULT_SEVERE_AT", "SeverityAssessment", "SeverityReason", "assess_severity"]
+
+DEFAULT_SEVERE_AT: float = 0.5
+
+MAX_SUBJECT_CHARS = 1_000
+MAX_BODY_CHARS = 20_000
+EVIDENCE_CHARS = 60
+
+_LABELS = {
+    "legal_threat": "threatens legal action",
+    "chargeback_threat": "threatens a chargeback",
+    "cancel_threat": "threatens to cancel or leave",
+    "public_threat": "threatens to go public",
+    "repeat": "repeated failure",
+    "capitals": "shouting in capitals",
+    "exclamations": "exclamation marks",
+}
+_KIND_ORDER = tuple(_LABELS)
+_THREATS = frozenset({"legal_threat", "chargeback_threat", "cancel_threat", "public_threat"})
+_FIGURES = frozenset({"capitals", "exclamations"})
+
+
+@dataclass(frozen=True)
+class SeverityReason:
+    """One signal that made the complaint more severe, with the customer's words as evidence."""
+
+    kind: str
+    evidence: str
+    weight: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in _LABELS:
+            raise ValueError(f"unknown severity reason kind {self.kind!r}")
+
+    def __str__(self) -> str:
+        label = _LABELS[self.kind]
+        if self.kind in _FIGURES:
+            return f"{label}: {self.evidence}"
+        return f"{label}: “{self.evidence}”"
+
+
+@dataclass(frozen=True)
+class SeverityAssessment:
+    """The score (0.0–1.0, two decimals) and the reasons behind it, strongest first."""
+
+    score: float
+    reasons: tuple[SeverityReason, ...]
+
+    def is_severe(self, threshold: float) -> bool:
+        return self.score >= threshold
+
+
+# (phrase list, reason kind, weight); a stronger rule of one kind is tried before a weaker one.
+_PHRASE_RULES = (
+    ("legal", "legal_threat", 0.5),
+    ("chargeback", "chargeback_threat", 0.4),
+    ("cancel", "cancel_threat", 0.35),
+    ("public", "public_threat", 0.35),
+    ("repeat", "repeat", 0.25),
+    ("repeat_weak", "repeat", 0.1),
+)
+_CAPITALS_WEIGHT = 0.2
+_EXCLAMATIONS_WEIGHT = 0.15
+_MIN_SHOUTED_WORDS = 3
+_SHOUTED_SHARE = 0.3
+_MIN_EXCLAMATIONS = 3
+_EXCLAMATIONS_PER_100_WORDS = 3.0
+
+_APOSTROPHES = frozenset("’‘ʼ´′")
+_TRANSLITERATION = str.maketrans(
+    {
+        "đ": "dj", "ł": "l", "ı": "i", "ø": "o",
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "dj", "е": "e", "ж": "z",
+        "з": "z", "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n",
+        "њ": "nj", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "c", "у": "u",
+        "ф": "f", "х": "h", "ц": "c", "ч": "c", "џ": "dz", "ш": "s",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in _APOSTROPHES:
+        return "'"
+    lowered = unicodedata.normalize("NFKC", char).lower()
+    bare = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
+    # NFC puts Hangul syllables back together after NFD split them into jamo.
+    return unicodedata.normalize("NFC", bare).translate(_TRANSLITERATION)
+
+
+def _fold_pattern(source: str) -> str:
+    # ASCII is left alone so that regex syntax (\W, \S, \B) keeps its case.
+    return "".join(c if c.isascii() else _fold_char(c) for c in source)
+
+
+def _compile(key: str) -> re.Pattern[str]:
+    sources = [p for phrases in _LANGUAGES.values() for p in phrases.get(key, ())]
+    return re.compile("|".join(f"(?:{_fold_pattern(p)})" for p in sources), re.IGNORECASE)
+
+
+_COMPILED_RULES = tuple((_compile(key), kind, weight) for key, kind, weight in _PHRASE_RULES)
+_SENTENCE_END = re.compile(r"[.!?\n。]")
+_NEGATED = re.compile(r"(?:^|[^\w'])(?:ne|nie|nu|not)\s+$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Korean and Slavic patterns match stems; the evidence shows the whole word ("해지하겠습니다").
+_WORD_REST = re.compile(r"\w{0,20}")
+_EXCLAMATION_RUN = re.compile(r"[!！](?:[?？]*[!！])+")
+# A threat sentence is rarely longer; past this a "?" belongs to another sentence.
+_SENTENCE_WINDOW = 300
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """Text folded for matching, with the way back to the customer's own characters."""
+
+    original: str
+    text: str
+    positions: list[int] | None  # None: one folded character per original one
+
+    def quote(self, start: int, end: int) -> str:
+        if self.positions is not None:
+            last = len(self.positions)
+            start = self.positions[start]
+            end = self.positions[end] if end < last else len(self.original)
+        return _trim(self.original[start:end])
+
+
+def _fold(text: str) -> _Folded:
+    if text.isascii():
+        return _Folded(text, text.lower(), None)
+    pieces: list[str] = []
+    positions: list[int] = []
+    for index, char in enumerate(text):
+        folded = char.lower() if char.isascii() else _fold_char(char)
+        pieces.append(folded)
+        positions.extend([index] * len(folded))
+    return _Folded(text, "".join(pieces), positions)
+
+
+def _trim(snippet: str) -> str:
+    flat = " ".join(snippet.split())
+    if len(flat) <= EVIDENCE_CHARS:
+        return flat
+    return flat[: EVIDENCE_CHARS - 1].rstrip() + "…"
+
+
+def _is_question(folded: str, end: int) -> bool:
+    stop = _SENTENCE_END.search(folded, end, end + _SENTENCE_WINDOW)
+    # "?!" is indignation, not a question.
+    return stop is not None and stop.group() == "?" and not folded.startswith("!", stop.end())
+
+
+def _is_negated(folded: str, start: int) -> bool:
+    return _NEGATED.search(folded[max(0, start - 8) : start]) is not None
+
+
+def _word_end(folded: str, end: int) -> int:
+    rest = _WORD_REST.match(folded, end)
+    return end if rest is None else rest.end()
+
+
+def _phrase_reasons(folded: _Folded) -> list[SeverityReason]:
+    found: dict[str, SeverityReason] = {}
+    for pattern, kind, weight in _COMPILED_RULES:
+        if kind in found:
+            continue
+        for match in pattern.finditer(folded.text):
+            start, end = match.span()
+            if kind in _THREATS and (
+                _is_question(folded.text, end) or _is_negated(folded.text, start)
+            ):
+                continue
+            evidence = folded.quote(start, _word_end(folded.text, end))
+            found[kind] = SeverityReason(kind, evidence, weight)
+            break
+    return list(found.values())
+
+
+def _shouting(text: str) -> SeverityReason | None:
+    shouted = words = upper = cased = 0
+    for token in text.split():
+        if any(c.isdigit() for c in token):
+            continue  # order numbers, postcodes, "AB-4411"
+        for word in _LETTERS.findall(token):
+            if len(word) < 3 or word.lower() == word.upper():
+                continue  # too short to shout, or an uncased script such as Hangul
+            if word.isupper():
+                if len(word) <= 4:
+                    continue  # acronyms: VAT, SMS, PIN, IBAN
+                shouted += 1
+            words += 1
+            capitals = sum(c.isupper() for c in word)
+            upper += capitals
+            cased += capitals + sum(c.islower() for c in word)
+    if shouted < _MIN_SHOUTED_WORDS or shouted < _SHOUTED_SHARE * words:
+        return None
+    return SeverityReason("capitals", f"{round(100 * upper / cased)}% capitals", _CAPITALS_WEIGHT)
+
+
+def _exclamations(text: str) -> SeverityReason | None:
+    run = _EXCLAMATION_RUN.search(text)
+    if run is not None:
+        return SeverityReason("exclamations", _trim(run.group()), _EXCLAMATIONS_WEIGHT)
+    marks = text.count("!") + text.count("！")
+    words = len(text.split())
+    if marks < _MIN_EXCLAMATIONS or marks * 100 <= _EXCLAMATIONS_PER_100_WORDS * words:
+        return None
+    evidence = f"{marks} exclamation marks in {words} words"
+    return SeverityReason("exclamations", evidence, _EXCLAMATIONS_WEIGHT)
+
+
+def assess_severity(subject: str, body: str) -> SeverityAssessment:
+    """Score how severe a complaint is from its subject and its body (quoted text removed)."""
+    text = f"{subject[:MAX_SUBJECT_CHARS]}\n{body[:MAX_BODY_CHARS]}"
+    reasons = _phrase_reasons(_fold(text))
+    for signal in (_shouting(text), _exclamations(text)):
+        if signal is not None:
+            reasons.append(signal)
+    reasons.sort(key=lambda r: (-r.weight, _KIND_ORDER.index(r.kind)))
+    score = round(min(1.0, sum((r.weight for r in reasons), 0.0)), 2)
+    return SeverityAssessment(score, tuple(reasons))

@@ -1,0 +1,56 @@
+"""The text the model reads: subject and new body text, folded so that spelling variants meet.
+
+Customers in the supported languages often type without diacritics ("racun" for "račun") and
+Serbian is written in two scripts, so the model sees one folded form: NFKC, lower case,
+Serbian Cyrillic transliterated to Latin, diacritics removed (đ → dj, ł → l), every digit turned
+into 0 (order numbers carry no failure type), whitespace collapsed. Hangul is left intact.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A 10 MB body says nothing more about its failure type than its first pages do; the cap also
+# bounds the time and memory one message can cost.
+MAX_MODEL_CHARS = 20_000
+
+_SERBIAN_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "dj", "е": "e", "ж": "z", "з": "z",
+    "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n", "њ": "nj", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "c", "у": "u", "ф": "f", "х": "h", "ц": "c",
+    "ч": "c", "џ": "dz", "ш": "s",
+}  # fmt: skip
+# Letters that do not decompose into base + combining mark under NFKD.
+_UNDECOMPOSABLE = {"đ": "dj", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i"}
+
+_FOLD = str.maketrans(
+    {
+        **_SERBIAN_CYRILLIC,
+        **_UNDECOMPOSABLE,
+        **{str(d): "0" for d in range(10)},
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def model_text(subject: str | None, body: str | None) -> str:
+    """Subject and body as one string, capped at :data:`MAX_MODEL_CHARS` characters."""
+    text = f"{(subject or '').strip()}\n{(body or '').strip()}".strip()
+    return text[:MAX_MODEL_CHARS]
+
+
+def _strip_marks(text: str) -> str:
+    # NFKD splits "č" into "c" + caron; dropping the marks and recomposing with NFC leaves
+    # Hangul syllables whole (their jamo are letters, not marks).
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", kept)
+
+
+def fold(text: str) -> str:
+    """The folded form the vectorizers see (see the module docstring)."""
+    lowered = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+    if not lowered.isascii():
+        lowered = _strip_marks(lowered)
+    return _SPACE.sub(" ", lowered).strip()

@@ -1,0 +1,246 @@
+"""Training, the model registry, promotion and classifying stored tickets on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from amends.classify import classify_pending, default_version_name, ensure_model
+from amends.labels import LabelError, feedback_dataset, label_ticket
+from amends.training import Gathered, train_from_sources
+from classifier import registry
+from classifier.dataset import Dataset
+from classifier.errors import ModelIntegrityError, ModelNotFound, TrainingDataError
+from classifier.training import TrainingOptions, train
+from models.classification import Classification, LabelFeedback
+from models.columns import utc_now
+from models.mail import Message, MessageDirection, MessageKind
+from models.tickets import Customer, EventLog, Severity, Ticket, TicketStatus
+from tests.fixtures.classifier import classifier_config
+
+
+def options(tmp_path: Path, **kw: object) -> TrainingOptions:
+    return TrainingOptions(model_dir=tmp_path / "models", **kw)  # type: ignore[arg-type]
+
+
+def subset(data: Dataset, per_label: int, seed: int = 1) -> Dataset:
+    """``per_label`` examples of every label, picked at random."""
+    rng = random.Random(seed)
+    chosen = []
+    for label in sorted(set(data.labels)):
+        examples = [e for e in data.examples if e.label == label]
+        chosen += rng.sample(examples, min(per_label, len(examples)))
+    return Dataset(chosen)
+
+
+def test_first_model_is_promoted_and_registered(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    report = train(engine, subset(bootstrap, 20), options(tmp_path, cv_folds=3))
+    assert report.activated and report.decision is not None
+    assert report.decision.reason == "there is no active model"
+    assert report.cross_validation is not None and report.cross_validation.size == 240
+    version = registry.active_version(engine)
+    assert version is not None and version.version == report.version.version  # type: ignore[union-attr]
+    path = Path(version.path)
+    assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
+    assert version.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert version.training_size == 240 and len(version.labels) == 12
+    assert version.metrics["holdout"]["macro_f1"] > 0
+    assert version.metrics["data"]["labels"]["delay"] == 20
+    assert path.with_suffix(".json").is_file()
+    assert report.confusion_png is not None and report.confusion_png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_worse_model_is_kept_out_and_a_better_one_promoted(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    with pytest.raises(TrainingDataError, match="every label needs at least 7 examples"):
+        train(engine, subset(bootstrap, 6), options(tmp_path))
+    small = train(engine, subset(bootstrap, 8), options(tmp_path))
+    assert small.activated
+    better = train(engine, bootstrap, options(tmp_path))
+    assert better.activated, better.decision
+    assert better.candidate is not None and better.active is not None
+    assert better.candidate.size == better.active.size  # the same held-out data
+    assert better.candidate.macro_f1 > better.active.macro_f1
+    # Trained on a sliver of the data, the candidate scores below the active model.
+    worse = train(engine, subset(bootstrap, 10, seed=5), options(tmp_path))
+    assert not worse.activated and worse.decision is not None
+    assert "more than the allowed 0.010 (classifier.max_regression)" in worse.decision.reason
+    assert registry.active_version(engine).version == better.version.version  # type: ignore[union-attr]
+    forced = train(engine, subset(bootstrap, 10, seed=5), options(tmp_path, force=True))
+    assert forced.activated and not forced.decision.promote  # type: ignore[union-attr]
+    assert len(registry.list_versions(engine)) == 4
+
+
+def test_activate_and_rollback_walk_the_history(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    with pytest.raises(ModelNotFound, match="no earlier active model"):
+        registry.rollback(engine)
+    a = train(engine, subset(bootstrap, 10, seed=1), options(tmp_path)).version
+    b = train(engine, subset(bootstrap, 10, seed=2), options(tmp_path, force=True)).version
+    c = train(engine, subset(bootstrap, 10, seed=3), options(tmp_path, force=True)).version
+    assert a and b and c
+    assert registry.rollback(engine).version == b.version
+    assert registry.rollback(engine).version == a.version
+    with pytest.raises(ModelNotFound):
+        registry.rollback(engine)
+    registry.activate(engine, c.version, reason="by hand")
+    assert registry.rollback(engine).version == a.version
+    with Session(engine) as session:
+        kinds = [e.kind for e in session.exec(select(EventLog).order_by(col(EventLog.id)))]
+    assert kinds.count(registry.ROLLED_BACK) == 3
+
+
+def test_a_tampered_active_model_is_refused(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    version = train(engine, subset(bootstrap, 10), options(tmp_path)).version
+    assert version is not None
+    path = Path(version.path)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    registry._cache.clear()
+    with pytest.raises(ModelIntegrityError, match="has changed since it was registered"):
+        registry.load_active(engine)
+    with pytest.raises(ModelIntegrityError):
+        registry.activate(engine, version.version, reason="again")
+
+
+def add_ticket(
+    session: Session, address: str, subject: str, body: str, *, days_ago: float = 0
+) -> Ticket:
+    customer = session.exec(select(Customer).where(Customer.address == address)).first()
+    if customer is None:
+        customer = Customer(address=address)
+        session.add(customer)
+        session.flush()
+    when = utc_now() - timedelta(days=days_ago)
+    ticket = Ticket(mailbox="support", customer_id=customer.id, subject=subject, received_at=when)
+    session.add(ticket)
+    session.flush()
+    digest = hashlib.sha256(f"{address}{subject}{body}{days_ago}".encode()).hexdigest()
+    session.add(
+        Message(
+            ticket_id=ticket.id,
+            mailbox="support",
+            direction=MessageDirection.INBOUND,
+            kind=MessageKind.CUSTOMER,
+            message_id=f"{digest[:16]}@example.net",
+            message_id_hash=digest,
+            from_address=address,
+            subject=subject,
+            body_text=body,
+            new_text=body,
+            content_hash=digest,
+            received_at=when,
+        )
+    )
+    session.commit()
+    return ticket
+
+
+def test_classify_stored_tickets(engine: Engine, tmp_path: Path, db_url: str) -> None:
+    config = classifier_config(tmp_path, db_url)
+    with Session(engine, expire_on_commit=False) as session:
+        old = add_ticket(
+            session,
+            "ana@example.net",
+            "Where is my parcel",
+            "Order 4411 never arrived; tracking says it was handed over.",
+            days_ago=20,
+        )
+        old.failure_type, old.status = "lost_item", TicketStatus.ASSIGNED
+        session.add(old)
+        session.commit()
+        again = add_ticket(
+            session,
+            "ana@example.net",
+            "Charged TWICE again!!!",
+            "This is the THIRD TIME you take money twice for one order. I will dispute the "
+            "charge with my bank and my lawyer hears about it today!!!",
+        )
+        thanks = add_ticket(
+            session,
+            "bo@example.net",
+            "Thank you",
+            "Just wanted to say the new router works great, thanks for the help.",
+        )
+        empty = add_ticket(session, "cy@example.net", "", "")
+    result = classify_pending(engine, config)
+    assert result.classified == 3 and result.model_version == default_version_name()
+    assert classify_pending(engine, config).classified == 0  # nothing is classified twice
+    with Session(engine) as session:
+        t_again = session.get(Ticket, again.id)
+        t_thanks = session.get(Ticket, thanks.id)
+        t_empty = session.get(Ticket, empty.id)
+        assert t_again and t_thanks and t_empty
+        assert t_again.failure_type == "billing_error" and t_again.status == TicketStatus.NEW
+        assert t_again.repeat_failure and t_again.severity == Severity.SEVERE
+        assert t_thanks.failure_type == "not_a_complaint" and not t_thanks.repeat_failure
+        assert t_empty.status == TicketStatus.UNSURE and t_empty.failure_type is None
+        rows = {c.ticket_id: c for c in session.exec(select(Classification))}
+        assert rows[again.id].repeat_of == [old.id]
+        assert rows[again.id].top_terms and rows[again.id].top_terms[0]["weight"] > 0
+        assert any("legal" in r for r in rows[again.id].severity_reasons)
+        assert rows[empty.id].unsure and rows[empty.id].label == ""
+        customer = session.exec(select(Customer).where(Customer.address == "ana@example.net")).one()
+        assert customer.failure_count == 1
+
+
+def test_low_confidence_goes_to_the_unsure_queue_and_a_label_brings_it_back(
+    engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    config = classifier_config(tmp_path, db_url, "min_confidence = 0.999")
+    with Session(engine, expire_on_commit=False) as session:
+        ticket = add_ticket(session, "di@example.net", "Hmm", "Something about my account maybe.")
+    assert classify_pending(engine, config).unsure == 1
+    with pytest.raises(LabelError, match="not a configured failure type"):
+        label_ticket(engine, config, ticket.id or 0, "late_pizza")
+    with pytest.raises(LabelError, match="no ticket 999"):
+        label_ticket(engine, config, 999, "delay")
+    done = label_ticket(engine, config, ticket.id or 0, "account_or_data", given_by="ana")
+    assert done.changed and done.old_label is None
+    with Session(engine) as session:
+        row = session.get(Ticket, ticket.id)
+        assert row is not None and row.status == TicketStatus.NEW
+        assert row.failure_type == "account_or_data"
+    feedback = feedback_dataset(engine)
+    assert [(e.label, e.ticket_id) for e in feedback.dataset.examples] == [
+        ("account_or_data", ticket.id)
+    ]
+    assert "Something about my account" in feedback.dataset.examples[0].text
+    report = train_from_sources(
+        engine,
+        Gathered(_with_corpus(feedback.dataset), feedback.feedback_ids),
+        options(tmp_path),
+        lambda *_: None,
+    )
+    with Session(engine) as session:
+        used = session.exec(select(LabelFeedback)).one()
+        assert report.version is not None and used.used_in_model_version_id == report.version.id
+
+
+def _with_corpus(team: Dataset) -> Dataset:
+    from classifier.bootstrap import bootstrap_dataset
+    from classifier.dataset import combine
+
+    return combine([subset(bootstrap_dataset(), 8), team])
+
+
+def test_default_model_is_trained_once_and_reused(
+    engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    config = classifier_config(tmp_path, db_url)
+    first = ensure_model(engine, config)
+    assert first.version.version == default_version_name() and first.version.active
+    assert "default model" in (first.version.notes or "")
+    assert ensure_model(engine, config).version.id == first.version.id
+    assert len(registry.list_versions(engine)) == 1
