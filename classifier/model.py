@@ -1,9 +1,11 @@
 """The failure-type estimator: word and character TF-IDF into a calibrated linear model.
 
 Word n-grams carry meaning where words are stable; character n-grams inside words carry it across
-inflection (Slavic cases, Korean particles) and typos. A linear SVM separates the classes and a
-sigmoid calibration fitted on cross-validated decisions turns its scores into probabilities that
-``classifier.min_confidence`` can be compared against.
+inflection (Slavic cases, Korean particles) and typos. A linear SVM (hinge loss, trained by
+stochastic gradient descent: as accurate as liblinear here and several times faster on large
+training sets) separates the classes, and a sigmoid calibration fitted on cross-validated
+decisions turns its scores into probabilities that ``classifier.min_confidence`` can be compared
+against.
 
 Follows scikit-learn's estimator conventions: ``__init__`` stores parameters, ``fit`` returns
 ``self``, learned state ends in ``_``.
@@ -11,6 +13,7 @@ Follows scikit-learn's estimator conventions: ``__init__`` stores parameters, ``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +24,9 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.errors import TrainingDataError
@@ -55,7 +59,13 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     max_word_features, max_char_features:
         Vocabulary caps, which bound the model file and memory on large training sets.
     C:
-        Inverse regularisation strength of the linear SVM.
+        Inverse regularisation strength of the linear SVM, as in LinearSVC: the SGD penalty
+        is ``1 / (C * n_samples)``.
+    epochs:
+        Passes over the training data; None picks ``500,000 / n_samples`` between 10 and 50
+        (small sets need more passes, large ones converge in a few).
+    n_jobs:
+        Cores for training the per-label SVMs (-1: all).
     calibration_folds:
         Cross-validation folds for the sigmoid calibration.
     random_state:
@@ -66,12 +76,14 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self,
         *,
         word_ngram_range: tuple[int, int] = (1, 2),
-        char_ngram_range: tuple[int, int] = (2, 5),
+        char_ngram_range: tuple[int, int] = (1, 4),
         min_df: int = 1,
         max_word_features: int | None = 200_000,
         max_char_features: int | None = 300_000,
         C: float = 1.0,
+        epochs: int | None = None,
         calibration_folds: int = 3,
+        n_jobs: int | None = -1,
         random_state: int = 0,
     ) -> None:
         self.word_ngram_range = word_ngram_range
@@ -80,6 +92,8 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.max_word_features = max_word_features
         self.max_char_features = max_char_features
         self.C = C
+        self.epochs = epochs
+        self.n_jobs = n_jobs
         self.calibration_folds = calibration_folds
         self.random_state = random_state
 
@@ -133,7 +147,18 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         folds = StratifiedKFold(
             n_splits=self.calibration_folds, shuffle=True, random_state=self.random_state
         )
-        svm = LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
+        # Each calibration fold trains on (k-1)/k of the data: scale the penalty to that size.
+        fold_size = len(texts) * (self.calibration_folds - 1) // self.calibration_folds
+        epochs = self.epochs or min(50, max(10, math.ceil(500_000 / len(texts))))
+        svm = SGDClassifier(
+            loss="hinge",
+            alpha=1.0 / (self.C * max(1, fold_size)),
+            max_iter=epochs,
+            tol=None,
+            class_weight="balanced",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        )
         # ensemble=False: one SVM fitted on everything (one coefficient matrix to explain and
         # store) calibrated on the folds' out-of-sample decisions.
         self.calibrated_ = CalibratedClassifierCV(
@@ -154,6 +179,7 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
         state.pop("_explainer", None)
+        state.pop("_word_columns", None)
         for name in _VECTORIZERS:
             if isinstance(state.get(name), TfidfVectorizer):
                 state[name] = _pack(state[name])
@@ -184,9 +210,47 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
         check_is_fitted(self, "calibrated_")
         return sp.hstack(
-            [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)],
+            [self.word_vectorizer_.transform(texts), self.char_features(texts)],
             format="csr",
         )
+
+    def char_features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The character TF-IDF of folded ``texts``: the same matrix as the fitted vectorizer's
+        ``transform``, several times faster.
+
+        scikit-learn cuts every word into n-grams and looks each up, for every text. Mail
+        repeats the same few thousand words, so each word's n-gram columns are looked up once
+        and cached (up to :data:`WORD_CACHE_SIZE` words).
+        """
+        vectorizer = self.char_vectorizer_
+        cache: dict[str, tuple[int, ...]] = self.__dict__.setdefault("_word_columns", {})
+        analyze = vectorizer.build_analyzer()
+        vocabulary = vectorizer.vocabulary_
+        columns: list[int] = []
+        lengths = np.empty(len(texts), dtype=np.int64)
+        for row, text in enumerate(texts):
+            before = len(columns)
+            for word in text.split():
+                found = cache.get(word)
+                if found is None:
+                    found = tuple(vocabulary[g] for g in analyze(word) if g in vocabulary)
+                    if len(cache) >= WORD_CACHE_SIZE:
+                        cache.clear()
+                    cache[word] = found
+                columns.extend(found)
+            lengths[row] = len(columns) - before
+        rows = np.repeat(np.arange(len(texts)), lengths)
+        counts = sp.csr_matrix(
+            (np.ones(len(columns), dtype=vectorizer.dtype), (rows, np.asarray(columns, np.int64))),
+            shape=(len(texts), len(vocabulary)),
+            dtype=vectorizer.dtype,
+        )
+        counts.sum_duplicates()
+        # TfidfTransformer's own steps, in its order and dtypes, so the result is identical.
+        np.log(counts.data, counts.data)
+        counts.data += 1.0
+        counts.data *= vectorizer.idf_[counts.indices]
+        return normalize(counts, norm="l2", copy=False)
 
     def predict_proba(self, X: Sequence[str]) -> NDArray[np.float64]:
         features = self._features([fold(t) for t in X])
@@ -207,11 +271,13 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         results = []
         for i, text in enumerate(X):
             k = int(best[i])
-            terms = self._terms(features.getrow(i), k, text, top_k)
+            terms = self._terms(features.getrow(i), k, text, folded[i], top_k)
             results.append((str(self.classes_[k]), float(proba[i, k]), terms))
         return results
 
-    def _terms(self, row: sp.csr_matrix, label: int, original: str, top_k: int) -> list[Term]:
+    def _terms(
+        self, row: sp.csr_matrix, label: int, original: str, folded: str, top_k: int
+    ) -> list[Term]:
         """Per-word contributions ``tfidf x coefficient`` towards ``label``.
 
         Word features count for their words directly; character n-gram contributions are shared
@@ -219,17 +285,24 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         """
         coef, feature_names = self._explanation_parts()
         indices, values = row.indices, row.data
+        if not len(indices):
+            return []
         contributions = values * coef[label, indices]
-        # Shown words are the customer's own spelling, not the folded form.
+        # Shown words are the customer's own spelling, not the folded form. Folding keeps the
+        # words apart, so the two splits line up; when NFKC changed the spacing, fold each word.
+        tokens = original.split()
+        keys = folded.split()
+        if len(keys) != len(tokens):
+            keys = [fold(token) for token in tokens]
         surface: dict[str, str] = {}
-        for token in original.split():
-            key = fold(token).strip(".,;:!?\"'()[]«»„“”")
-            word = token.strip(".,;:!?\"'()[]«»„“”")
+        for key, token in zip(keys, tokens, strict=True):
+            key = key.strip(_PUNCTUATION)
             if key and key not in surface:
-                surface[key] = word
+                surface[key] = token.strip(_PUNCTUATION)
         words = list(surface)
         totals: dict[str, float] = {}
-        strongest = np.argsort(-np.abs(contributions))[: 12 * top_k]
+        count = min(len(contributions), 8 * top_k)
+        strongest = np.argpartition(-np.abs(contributions), count - 1)[:count]
         for position in strongest:
             index, weight = int(indices[position]), float(contributions[position])
             name = feature_names[index]
@@ -242,12 +315,14 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
                 totals[owner] = totals.get(owner, 0.0) + weight / len(owners)
         ranked = sorted(
             ((term, weight) for term, weight in totals.items() if weight > 0),
-            key=lambda item: -item[1],
+            key=lambda item: (-item[1], item[0]),
         )[:top_k]
         return [Term(" ".join(surface.get(p, p) for p in t.split(" ")), w) for t, w in ranked]
 
 
+_PUNCTUATION = ".,;:!?\"'()[]«»„“”"
 _VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
+WORD_CACHE_SIZE = 200_000
 
 
 def _pack(vectorizer: TfidfVectorizer) -> dict[str, Any]:

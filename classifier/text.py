@@ -40,12 +40,16 @@ def model_text(subject: str | None, body: str | None) -> str:
     return text[:MAX_MODEL_CHARS]
 
 
+# Combining diacritical marks (and their extensions): what NFKD splits off "č", "ș", "ą".
+_MARKS = dict.fromkeys(
+    [*range(0x0300, 0x0370), *range(0x1AB0, 0x1B00), *range(0x1DC0, 0x1E00), *range(0x20D0, 0x2100)]
+)
+
+
 def _strip_marks(text: str) -> str:
     # NFKD splits "č" into "c" + caron; dropping the marks and recomposing with NFC leaves
     # Hangul syllables whole (their jamo are letters, not marks).
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", kept)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", text).translate(_MARKS))
 
 
 def fold(text: str) -> str:

@@ -142,3 +142,17 @@ def test_not_a_model_file(tmp_path: Path) -> None:
         archive.writestr("schema.json", "{}")
     with pytest.raises(ModelIntegrityError):
         load_model(other, None)
+
+
+def test_cached_character_features_equal_scikit_learns(
+    bootstrap: Dataset, bootstrap_model: FailureTypeClassifier
+) -> None:
+    folded = [fold(t) for t in bootstrap.texts[:300]] + ["", "   ", "새 단어 unseen-word ŽŽŽ"]
+    ours = bootstrap_model.char_features(folded)
+    theirs = bootstrap_model.char_vectorizer_.transform(folded)
+    assert ours.dtype == theirs.dtype
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)
+    # A second pass comes from the word cache and is still the same.
+    assert (bootstrap_model.char_features(folded) != theirs).nnz == 0
