@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from amends.config import Config
 from classifier import registry
 from classifier.bootstrap import SOURCE, bootstrap_dataset, corpus_fingerprint
+from classifier.errors import ModelNotFound, VersionExists
 from classifier.model import Term
 from classifier.registry import LoadedModel
 from classifier.severity import assess_severity
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 NOT_A_COMPLAINT = "not_a_complaint"
 TOP_TERMS = 5
+DEFAULT_MODEL_WAIT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -61,21 +63,31 @@ def ensure_model(engine: Engine, config: Config) -> LoadedModel:
         return loaded
     name = default_version_name()
     known = {v.version for v in registry.list_versions(engine)}
-    if name not in known:
-        log.info("no active model: training the default model from the bootstrap corpus")
-        train(
-            engine,
-            bootstrap_dataset(strip_quotes),
-            TrainingOptions(
-                model_dir=config.classifier.model_dir,
-                notes=f"default model from the {SOURCE}",
-                version_name=name,
-            ),
-        )
-    else:
-        registry.activate(engine, name, reason="no model was active; the default model is")
-    loaded = registry.load_active(engine)
-    assert loaded is not None
+    try:
+        if name not in known:
+            log.info("no active model: training the default model from the bootstrap corpus")
+            train(
+                engine,
+                bootstrap_dataset(strip_quotes),
+                TrainingOptions(
+                    model_dir=config.classifier.model_dir,
+                    notes=f"default model from the {SOURCE}",
+                    version_name=name,
+                ),
+            )
+        else:
+            registry.activate(engine, name, reason="no model was active; the default model is")
+    except VersionExists:
+        # Another worker is registering the same default model: wait for it to be active.
+        log.info("another process is registering the default model; waiting for it")
+    deadline = time.monotonic() + DEFAULT_MODEL_WAIT_S
+    while (loaded := registry.load_active(engine)) is None:
+        if time.monotonic() > deadline:
+            raise ModelNotFound(
+                "no model became active while another process registered the default model",
+                hint="run `amends model list` and `amends model activate VERSION`",
+            )
+        time.sleep(0.5)
     return loaded
 
 
@@ -99,6 +111,8 @@ def classify_pending(
                 .where(Ticket.status == TicketStatus.NEW, col(Ticket.failure_type).is_(None))
                 .order_by(col(Ticket.id))
                 .limit(size)
+                # Two processes classifying at once take different tickets (PostgreSQL).
+                .with_for_update(skip_locked=True)
             )
             if mailbox:
                 query = query.where(Ticket.mailbox == mailbox)

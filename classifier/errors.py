@@ -19,3 +19,7 @@ class ModelIntegrityError(ClassifierError):
 
 class TrainingDataError(ClassifierError, ValueError):
     """Training or evaluation data that cannot be used as it is (with where and why)."""
+
+
+class VersionExists(ClassifierError, FileExistsError):
+    """A model version of that name is already registered (another run got there first)."""

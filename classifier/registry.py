@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from classifier.errors import ModelNotFound
+from classifier.errors import ClassifierError, ModelNotFound, VersionExists
 from classifier.model import FailureTypeClassifier
 from classifier.persist import load_model, save_model
 from models.classification import ModelVersion
@@ -59,7 +61,16 @@ def register(
     sha = save_model(model, staging)
     name = name or version_name(sha)
     path = model_dir / f"{name}.skops"
-    staging.replace(path)
+    try:
+        # A hard link never replaces: another process's file of the same name stays intact.
+        os.link(staging, path)
+    except FileExistsError as exc:
+        raise VersionExists(
+            f"model version {name} already exists ({path})",
+            hint="another training run registered it; `amends model list` shows it",
+        ) from exc
+    finally:
+        staging.unlink(missing_ok=True)
     figures = path.with_suffix(".json")
     figures.write_text(json.dumps({"version": name, **metrics}, indent=2, ensure_ascii=False))
     figures.chmod(0o600)
@@ -74,7 +85,11 @@ def register(
     )
     with Session(engine) as session:
         session.add(row)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            path.unlink(missing_ok=True)
+            raise VersionExists(f"model version {name} is already registered") from exc
         session.refresh(row)
         session.expunge(row)
     log.info("registered model %s (%d examples, sha256 %s)", name, training_size, sha[:12])
@@ -119,7 +134,14 @@ def activate(engine: Engine, name: str, *, reason: str, kind: str = ACTIVATED) -
                 data={"version": name, "previous": previous.version if previous else None},
             )
         )
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            raise ClassifierError(
+                f"model {name} could not be activated: another version was activated at the "
+                "same moment",
+                hint="check `amends model list` and activate again if needed",
+            ) from exc
     log.info("model %s is now active (%s)", name, reason)
     return row
 

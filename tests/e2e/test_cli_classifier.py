@@ -8,6 +8,7 @@ from pathlib import Path
 
 from classifier.bootstrap import corpus_files
 from tests.e2e.conftest import Amends
+from tests.fixtures.imap import ImapAccount
 
 
 def setup(tmp_path: Path) -> None:
@@ -140,3 +141,59 @@ def test_label_and_classify_commands(amends: Amends, tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "not a configured failure type" in wrong.stderr
     missing = amends("label", "42", "delay")
     assert missing.returncode == 1 and "no ticket 42" in missing.stderr
+
+
+def test_synced_mail_is_classified_and_explained(
+    amends: Amends, tmp_path: Path, imap_account: ImapAccount
+) -> None:
+    from email.message import EmailMessage
+
+    (tmp_path / "amends.toml").write_text(
+        imap_account.config_toml(database_url="sqlite:///amends.db")
+        + '\n[classifier]\nmodel_dir = "models"\n'
+    )
+    env = {"TEST_IMAP_PASSWORD": imap_account.password}
+    mails = [
+        (
+            "ana@example.net",
+            "Charged twice AGAIN!!!",
+            "This is the THIRD TIME you took the money twice for order 4411. I am disputing the "
+            "charge with my bank and my lawyer will hear about it!!!\n\n-- \nAna",
+        ),
+        (
+            "bo@example.net",
+            "Hvala",
+            "Samo da vam se zahvalim, novi ruter radi odlično. Svaka čast vašem timu!",
+        ),
+    ]
+    raws = []
+    for n, (sender, subject, body) in enumerate(mails):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, "support@example.com", subject
+        msg["Message-ID"] = f"<c{n}@example.net>"
+        msg.set_content(body)
+        raws.append(bytes(msg))
+    imap_account.append_many("INBOX", raws)
+    assert amends("sync", "--once", env=env).returncode == 0
+    classified = amends("classify", env=env)
+    assert classified.returncode == 0, classified.stderr
+    assert "classified 2 ticket(s)" in classified.stdout
+    rows = [line.split("\t") for line in amends("tickets", "list").stdout.splitlines()]
+    ana = next(r[0] for r in rows if r[3] == "ana@example.net")
+    shown = amends("tickets", "show", ana)
+    assert shown.returncode == 0, shown.stderr
+    assert "failure type: billing_error" in shown.stdout
+    assert "severity: severe" in shown.stdout
+    assert "terms that drove it:" in shown.stdout
+    assert "threatens legal action: “my lawyer”" in shown.stdout
+    bo = next(r[0] for r in rows if r[3] == "bo@example.net")
+    assert "failure type: not_a_complaint" in amends("tickets", "show", bo).stdout
+
+    synced_labels = amends("labels", "sync", env=env)
+    assert synced_labels.returncode == 0, synced_labels.stderr
+    assert "support: 0 correction(s), created 14 folder(s)" in synced_labels.stdout
+    relabelled = amends("label", bo, "website_or_app", "--by", "ana")
+    assert relabelled.returncode == 0
+    assert f"ticket {bo}: not_a_complaint → website_or_app" in relabelled.stdout
+    final = amends("tickets", "show", bo).stdout
+    assert "website_or_app (cli, by ana)" in final

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,12 @@ from amends.labels import LabelError, feedback_dataset, label_ticket
 from amends.training import Gathered, train_from_sources
 from classifier import registry
 from classifier.dataset import Dataset
-from classifier.errors import ModelIntegrityError, ModelNotFound, TrainingDataError
+from classifier.errors import (
+    ModelIntegrityError,
+    ModelNotFound,
+    TrainingDataError,
+    VersionExists,
+)
 from classifier.training import TrainingOptions, train
 from models.classification import Classification, LabelFeedback
 from models.columns import utc_now
@@ -243,4 +249,29 @@ def test_default_model_is_trained_once_and_reused(
     assert first.version.version == default_version_name() and first.version.active
     assert "default model" in (first.version.notes or "")
     assert ensure_model(engine, config).version.id == first.version.id
+    assert len(registry.list_versions(engine)) == 1
+
+
+def test_a_version_name_is_registered_once(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    data = subset(bootstrap, 8)
+    first = train(engine, data, options(tmp_path, version_name="v1")).version
+    assert first is not None
+    before = Path(first.path).read_bytes()
+    with pytest.raises(VersionExists, match="model version v1 already exists"):
+        train(engine, data, options(tmp_path, version_name="v1"))
+    assert Path(first.path).read_bytes() == before
+    assert [v.version for v in registry.list_versions(engine)] == ["v1"]
+    registry._cache.clear()
+    assert registry.load_active(engine) is not None  # the file still matches its hash
+
+
+def test_workers_starting_together_share_one_default_model(
+    engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    config = classifier_config(tmp_path, db_url)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        loaded = list(pool.map(lambda _: ensure_model(engine, config), range(2)))
+    assert {m.version.version for m in loaded} == {default_version_name()}
     assert len(registry.list_versions(engine)) == 1
