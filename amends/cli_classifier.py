@@ -17,6 +17,7 @@ from rich.table import Table
 
 from amends.cli import Context, _console, _rows, _when, cli, fail
 from amends.errors import AmendsError
+from amends.logs import redact
 from classifier.evaluation import Evaluation
 
 
@@ -104,24 +105,34 @@ def labels_group() -> None:
 @click.option("--mailbox", "mailbox_name", metavar="NAME", help="Only this mailbox.")
 @click.pass_obj
 def labels_sync(obj: Context, mailbox_name: str | None) -> None:
-    """Create the label folders and record the labels of mail agents put there."""
+    """Create the label folders and record the labels of mail agents put there.
+
+    Every mailbox is tried; one that cannot be reached is reported and the command exits 1.
+    """
     from amends.database import connected, upgrade
     from amends.label_folders import sync_label_folders
+    from amends.mailboxes import find_mailbox
 
+    failed = 0
     try:
         config = obj.config()
         chosen = [m for m in config.mailboxes if mailbox_name in (None, m.name)]
         if not chosen:
-            from amends.mailboxes import find_mailbox
-
             find_mailbox(config, mailbox_name)
         with connected(config) as engine:
             upgrade(engine)
-            reports = [sync_label_folders(engine, config, m) for m in chosen]
+            for mailbox in chosen:
+                try:
+                    click.echo(str(sync_label_folders(engine, config, mailbox)))
+                except AmendsError as exc:
+                    failed += 1
+                    click.echo(f"{mailbox.name}: {redact(str(exc))}", err=True)
+                    if exc.hint:
+                        click.echo(f"  what to do: {redact(exc.hint)}", err=True)
     except AmendsError as exc:
         fail(exc)
-    for report in reports:
-        click.echo(str(report))
+    if failed:
+        sys.exit(1)
 
 
 def _mail_option(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -299,8 +310,6 @@ def train(
 @click.pass_obj
 def evaluate(obj: Context, files: tuple[Path, ...], version_name: str | None) -> None:
     """Score the active model (or --version) on labelled data; nothing is changed."""
-    from pathlib import Path as _Path
-
     from amends.classify import ensure_model
     from amends.database import connected, upgrade
     from classifier import registry
@@ -316,7 +325,7 @@ def evaluate(obj: Context, files: tuple[Path, ...], version_name: str | None) ->
             upgrade(engine)
             if version_name:
                 row = registry.get_version(engine, version_name)
-                model = load_model(_Path(row.path), row.file_sha256)
+                model = load_model(Path(row.path), row.file_sha256)
             else:
                 loaded = ensure_model(engine, config)
                 row, model = loaded.version, loaded.model

@@ -38,14 +38,14 @@ class LabelSyncReport:
     mailbox: str
     created: list[str] = field(default_factory=list)
     labelled: int = 0
-    unchanged: int = 0
+    confirmed: int = 0
     unmatched: int = 0
     folders: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [f"{self.labelled} correction(s)"]
-        if self.unchanged:
-            parts.append(f"{self.unchanged} already so labelled")
+        if self.confirmed:
+            parts.append(f"{self.confirmed} confirmation(s)")
         if self.unmatched:
             parts.append(f"{self.unmatched} message(s) not matching any ticket")
         if self.created:
@@ -130,18 +130,20 @@ def _sync_one(
                         mailbox,
                     )
                     continue
-                if ticket.failure_type == label:
-                    report.unchanged += 1
-                    continue
-                apply_label(
+                # A message put in the folder of the label it already has is a confirmation:
+                # human-checked, so it is training data too.
+                done = apply_label(
                     session,
                     ticket,
                     label,
                     source=FeedbackSource.FOLDER,
                     given_by=None,
-                    detail=f"moved to folder {folder}",
+                    detail=f"put in folder {folder}",
                 )
-                report.labelled += 1
+                if done.changed:
+                    report.labelled += 1
+                else:
+                    report.confirmed += 1
             mark = _bookmark(session, mailbox, folder)
             mark.uidvalidity = state.uidvalidity
             mark.last_uid = batch[-1]

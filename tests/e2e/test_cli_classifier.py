@@ -197,3 +197,18 @@ def test_synced_mail_is_classified_and_explained(
     assert f"ticket {bo}: not_a_complaint → website_or_app" in relabelled.stdout
     final = amends("tickets", "show", bo).stdout
     assert "website_or_app (cli, by ana)" in final
+
+
+def test_labels_sync_reports_an_unreachable_mailbox(amends: Amends, tmp_path: Path) -> None:
+    from tests.fixtures.imap import free_port
+
+    (tmp_path / "amends.toml").write_text(
+        '[database]\nurl = "sqlite:///amends.db"\n\n[[mailboxes]]\nname = "support"\n'
+        'address = "support@example.com"\n[mailboxes.imap]\nhost = "127.0.0.1"\n'
+        f'port = {free_port("127.0.0.1")}\nsecurity = "none"\nallow_insecure = true\n'
+        'password_env = "TEST_IMAP_PASSWORD"\n'
+    )
+    result = amends("labels", "sync", env={"TEST_IMAP_PASSWORD": "secret"})
+    assert result.returncode == 1
+    assert "support: IMAP server 127.0.0.1" in result.stderr and "refused" in result.stderr
+    assert "what to do:" in result.stderr and "Traceback" not in result.stderr

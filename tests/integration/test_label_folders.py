@@ -71,15 +71,16 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
     imap_account.append(account_folder, copy_of("Stranger", "nobody@example.org"))
 
     second = sync_label_folders(engine, config, mailbox)
-    assert (second.labelled, second.unchanged, second.unmatched) == (1, 1, 1)
+    assert (second.labelled, second.confirmed, second.unmatched) == (1, 1, 1)
     assert second.created == []
     third = sync_label_folders(engine, config, mailbox)
-    assert (third.labelled, third.unchanged, third.unmatched) == (0, 0, 0)
+    assert (third.labelled, third.confirmed, third.unmatched) == (0, 0, 0)
 
     with Session(engine) as session:
-        feedback = session.exec(select(LabelFeedback)).all()
-        assert [(f.ticket_id, f.new_label, f.source) for f in feedback] == [
-            (unsure.id, "account_or_data", FeedbackSource.FOLDER)
+        feedback = session.exec(select(LabelFeedback).order_by(col(LabelFeedback.id))).all()
+        assert [(f.ticket_id, f.old_label, f.new_label, f.source) for f in feedback] == [
+            (unsure.id, None, "account_or_data", FeedbackSource.FOLDER),
+            (right.id, "delay", "delay", FeedbackSource.FOLDER),
         ]
         ticket = session.get(Ticket, unsure.id)
         assert ticket is not None and ticket.status == TicketStatus.NEW
@@ -87,7 +88,10 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
 
     # The correction reaches the training set, over the bootstrap corpus.
     dataset = feedback_dataset(engine).dataset
-    assert [(e.label, e.ticket_id) for e in dataset.examples] == [("account_or_data", unsure.id)]
+    assert sorted((e.label, e.ticket_id) for e in dataset.examples) == [
+        ("account_or_data", unsure.id),
+        ("delay", right.id),
+    ]
     gathered = gather(engine, Sources(), list(config.classifier.labels))
     team = [e for e in gathered.dataset.examples if e.ticket_id == unsure.id]
     assert [e.label for e in team] == ["account_or_data"]
