@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,7 +51,7 @@ class Finding:
 
 
 def run_doctor(config: Config) -> list[Finding]:
-    findings = [*_configuration(config), *_database(config)]
+    findings = [*_configuration(config), *_database(config), *_classifier(config)]
     for mailbox in config.mailboxes:
         findings.extend(_mailbox(config, mailbox))
     findings.extend(_smtp(config))
@@ -97,6 +98,64 @@ def _database(config: Config) -> Iterator[Finding]:
             )
     except AmendsError as exc:
         yield Finding("database", "connect", Outcome.FAIL, exc.message, exc.hint)
+    finally:
+        engine.dispose()
+
+
+def _classifier(config: Config) -> Iterator[Finding]:
+    """The active model loads and matches its hash; the model folder can take new models."""
+    from classifier import registry
+
+    folder = config.classifier.model_dir
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    if os.access(existing, os.W_OK):
+        yield Finding("classifier", "model folder", Outcome.OK, str(folder))
+    else:
+        yield Finding(
+            "classifier",
+            "model folder",
+            Outcome.FAIL,
+            f"{existing} is not writable by this user, so no model can be trained or saved",
+            "fix the folder's owner or permissions, or set classifier.model_dir",
+        )
+    try:
+        engine = open_engine(config)
+    except AmendsError:
+        return  # already reported under "database"
+    try:
+        if migrate.pending_revisions(engine):
+            return
+        loaded = registry.load_active(engine)
+        if loaded is None:
+            yield Finding(
+                "classifier",
+                "active model",
+                Outcome.OK,
+                "none yet: the default model is trained from the bootstrap corpus on first use",
+            )
+            return
+        version = loaded.version
+        f1 = version.metrics.get("holdout", {}).get("macro_f1")
+        figures = f", held-out macro-F1 {f1:.3f}" if isinstance(f1, float) else ""
+        yield Finding(
+            "classifier",
+            "active model",
+            Outcome.OK,
+            f"{version.version} ({version.training_size} examples, "
+            f"{len(version.labels)} labels{figures}); file and hash verified",
+        )
+        unknown = sorted(set(version.labels) - set(config.classifier.labels))
+        if unknown:
+            yield Finding(
+                "classifier",
+                "labels",
+                Outcome.WARN,
+                f"the active model predicts labels not in [classifier.labels]: "
+                f"{', '.join(unknown)}",
+                "add them to the configuration, or activate a model trained on its labels",
+            )
+    except AmendsError as exc:
+        yield Finding("classifier", "active model", Outcome.FAIL, exc.message, exc.hint)
     finally:
         engine.dispose()
 

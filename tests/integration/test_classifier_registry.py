@@ -275,3 +275,28 @@ def test_workers_starting_together_share_one_default_model(
         loaded = list(pool.map(lambda _: ensure_model(engine, config), range(2)))
     assert {m.version.version for m in loaded} == {default_version_name()}
     assert len(registry.list_versions(engine)) == 1
+
+
+def test_doctor_checks_the_active_model(
+    engine: Engine, tmp_path: Path, db_url: str, bootstrap: Dataset
+) -> None:
+    from amends.doctor import Outcome, run_doctor
+
+    config = classifier_config(tmp_path, db_url)
+
+    def finding() -> tuple[Outcome, str]:
+        found = [f for f in run_doctor(config) if f.check == "active model"]
+        return found[0].outcome, found[0].detail
+
+    assert finding() == (
+        Outcome.OK,
+        "none yet: the default model is trained from the bootstrap corpus on first use",
+    )
+    version = train(engine, subset(bootstrap, 8), options(tmp_path)).version
+    assert version is not None
+    outcome, detail = finding()
+    assert outcome is Outcome.OK and detail.startswith(f"{version.version} (96 examples, 12 labels")
+    Path(version.path).write_bytes(b"not the model any more")
+    registry._cache.clear()
+    outcome, detail = finding()
+    assert outcome is Outcome.FAIL and "has changed since it was registered" in detail
