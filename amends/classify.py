@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from amends.config import Config
@@ -215,10 +215,16 @@ def _classify_batch(
                 + (f"; terms: {', '.join(t.term for t in terms)}" if terms else "")
             )
         is_complaint = bool(label) and label != NOT_A_COMPLAINT and not unsure
+        # Severity and history do not depend on the failure type: an unsure ticket gets them
+        # too, so it is escalated as soon as someone labels it. Only a confident
+        # not_a_complaint is spared.
+        maybe_complaint = unsure or label != NOT_A_COMPLAINT
         repeat_of = (
-            earlier_complaints(session, ticket, settings.repeat_window_days) if is_complaint else []
+            earlier_complaints(session, ticket, settings.repeat_window_days)
+            if maybe_complaint
+            else []
         )
-        severe = is_complaint and severity.is_severe(settings.severe_at)
+        severe = maybe_complaint and severity.is_severe(settings.severe_at)
         session.add(
             Classification(
                 ticket_id=ticket.id or 0,
@@ -269,11 +275,3 @@ def _classify_batch(
         counts["severe"] += severe
         counts["repeats"] += bool(repeat_of)
     return counts
-
-
-def unsure_queue_size(engine: Engine, mailbox: str | None = None) -> int:
-    with Session(engine) as session:
-        query = select(func.count()).select_from(Ticket).where(Ticket.status == TicketStatus.UNSURE)
-        if mailbox:
-            query = query.where(Ticket.mailbox == mailbox)
-        return int(session.exec(query).one())

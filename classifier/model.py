@@ -137,13 +137,16 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             lowercase=False,
             dtype=np.float32,
         )
-        features = sp.hstack(
-            [
-                self.word_vectorizer_.fit_transform(texts),
-                self.char_vectorizer_.fit_transform(texts),
-            ],
-            format="csr",
-        )
+        try:
+            features = sp.hstack(
+                [
+                    self.word_vectorizer_.fit_transform(texts),
+                    self.char_vectorizer_.fit_transform(texts),
+                ],
+                format="csr",
+            )
+        except ValueError as exc:  # "empty vocabulary": nothing but blanks or symbols
+            raise TrainingDataError(f"the training texts hold no usable words ({exc})") from exc
         folds = StratifiedKFold(
             n_splits=self.calibration_folds, shuffle=True, random_state=self.random_state
         )

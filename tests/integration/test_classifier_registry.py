@@ -207,7 +207,16 @@ def test_low_confidence_goes_to_the_unsure_queue_and_a_label_brings_it_back(
     config = classifier_config(tmp_path, db_url, "min_confidence = 0.999")
     with Session(engine, expire_on_commit=False) as session:
         ticket = add_ticket(session, "di@example.net", "Hmm", "Something about my account maybe.")
-    assert classify_pending(engine, config).unsure == 1
+        angry = add_ticket(
+            session, "ed@example.net", "Enough", "My lawyer will contact you. Third time now!!"
+        )
+    result = classify_pending(engine, config)
+    assert (result.unsure, result.severe) == (2, 1)
+    with Session(engine) as session:
+        waiting = session.get(Ticket, angry.id)
+        # Unsure of the failure type, but its severity is known: escalated once labelled.
+        assert waiting is not None and waiting.status == TicketStatus.UNSURE
+        assert waiting.severity == Severity.SEVERE and waiting.failure_type is None
     with pytest.raises(LabelError, match="not a configured failure type"):
         label_ticket(engine, config, ticket.id or 0, "late_pizza")
     with pytest.raises(LabelError, match="no ticket 999"):

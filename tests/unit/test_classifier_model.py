@@ -94,6 +94,11 @@ def test_one_label_is_refused_clearly() -> None:
         new_model().fit(["a parcel", "another parcel"] * 5, ["lost_item"] * 10)
 
 
+def test_texts_without_words_are_refused_clearly() -> None:
+    with pytest.raises(TrainingDataError, match="no usable words"):
+        new_model().fit([" "] * 10, ["lost_item"] * 5 + ["delay"] * 5)
+
+
 def test_too_few_examples_of_a_label_are_refused() -> None:
     texts = [f"text number {i} about things" for i in range(12)]
     with pytest.raises(TrainingDataError, match="fewer than 5 examples: delay \\(2\\)"):
