@@ -22,7 +22,7 @@ from amends.labels import apply_label
 from inbox.connection import IMAPClient, connect, ensure_folder, logout, session_errors
 from inbox.fetch import examine, new_uids
 from inbox.mime_headers import normalise_message_id
-from models.classification import FeedbackSource
+from models.classification import FeedbackSource, LabelFeedback
 from models.columns import utc_now
 from models.mail import MailboxSync, Message
 from models.tickets import Ticket
@@ -39,6 +39,7 @@ class LabelSyncReport:
     created: list[str] = field(default_factory=list)
     labelled: int = 0
     confirmed: int = 0
+    repeated: int = 0
     unmatched: int = 0
     folders: dict[str, str] = field(default_factory=dict)
 
@@ -46,6 +47,8 @@ class LabelSyncReport:
         parts = [f"{self.labelled} correction(s)"]
         if self.confirmed:
             parts.append(f"{self.confirmed} confirmation(s)")
+        if self.repeated:
+            parts.append(f"{self.repeated} already recorded")
         if self.unmatched:
             parts.append(f"{self.unmatched} message(s) not matching any ticket")
         if self.created:
@@ -130,6 +133,11 @@ def _sync_one(
                         mailbox,
                     )
                     continue
+                if _latest_label(session, ticket) == label:
+                    # Seen before: the folder was recreated (new UIDVALIDITY) or the message
+                    # copied twice. The label stands already.
+                    report.repeated += 1
+                    continue
                 # A message put in the folder of the label it already has is a confirmation:
                 # human-checked, so it is training data too.
                 done = apply_label(
@@ -156,6 +164,14 @@ def _sync_one(
         mark.last_sync_at = utc_now()
         session.add(mark)
         session.commit()
+
+
+def _latest_label(session: Session, ticket: Ticket) -> str | None:
+    return session.exec(
+        select(LabelFeedback.new_label)
+        .where(LabelFeedback.ticket_id == ticket.id)
+        .order_by(col(LabelFeedback.id).desc())
+    ).first()
 
 
 def _ticket_for(session: Session, mailbox: str, message_id: str | None) -> Ticket | None:

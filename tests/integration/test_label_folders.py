@@ -76,6 +76,15 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
     third = sync_label_folders(engine, config, mailbox)
     assert (third.labelled, third.confirmed, third.unmatched) == (0, 0, 0)
 
+    # The folder deleted and made again (a new UIDVALIDITY) with the same mail in it: the
+    # folder is read again from the start, and the label is not recorded twice.
+    with imap_account.client() as client:
+        client.delete_folder(account_folder)
+        client.create_folder(account_folder)
+    imap_account.append(account_folder, copy_of("Odd one", ids[unsure.id]))
+    fourth = sync_label_folders(engine, config, mailbox)
+    assert (fourth.labelled, fourth.confirmed, fourth.repeated) == (0, 0, 1)
+
     with Session(engine) as session:
         feedback = session.exec(select(LabelFeedback).order_by(col(LabelFeedback.id))).all()
         assert [(f.ticket_id, f.old_label, f.new_label, f.source) for f in feedback] == [
@@ -96,4 +105,4 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
     team = [e for e in gathered.dataset.examples if e.ticket_id == unsure.id]
     assert [e.label for e in team] == ["account_or_data"]
     # The server still holds every message it had: nothing was moved or deleted.
-    assert len(imap_account.fetch_all(account_folder)) == 2
+    assert len(imap_account.fetch_all(first.folders["delay"])) == 1
