@@ -274,8 +274,13 @@ def train(
         _evaluation(console, report.cross_validation, "new model, cross-validated")
     assert report.candidate is not None and report.decision is not None
     _evaluation(console, report.candidate, "new model on held-out data")
-    if report.active is not None:
-        _evaluation(console, report.active, f"active model {report.active_version}, same data")
+    compared = report.candidate_compared
+    if report.active is not None and compared is not None:
+        if compared.size != report.candidate.size:
+            _evaluation(console, compared, "new model, compared")
+        _evaluation(console, report.active, f"active model {report.active_version}, compared")
+    for note in report.notes[len(dataset.notes) :]:
+        console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
     _confusion(console, report.cross_validation or report.candidate)
     assert report.version is not None
     console.print(f"confusion matrix image: {report.confusion_png}", markup=False)
@@ -362,7 +367,7 @@ def model_list(obj: Context) -> None:
     _rows(
         _console(),
         "model versions",
-        ["version", "created", "active", "examples", "labels", "macro-F1", "notes"],
+        ["version", "created", "active", "trained on", "labels", "held-out macro-F1", "notes"],
         [
             [
                 v.version,
@@ -406,7 +411,11 @@ def model_show(obj: Context, version: str | None) -> None:
     console.print(f"  created:  {_when(row.created_at)}   promoted: {_when(row.promoted_at)}")
     console.print(f"  file:     {row.path}", markup=False)
     console.print(f"  sha256:   {row.file_sha256}")
-    console.print(f"  examples: {row.training_size} from {data.get('sources', {})}", markup=False)
+    console.print(
+        f"  examples: trained on {row.training_size} of {data.get('size', '?')} "
+        f"(the rest held out), from {data.get('sources', {})}",
+        markup=False,
+    )
     console.print(f"  labels:   {', '.join(row.labels)}")
     console.print(f"  decision: {row.metrics.get('decision', '-')}", markup=False)
     if row.notes:

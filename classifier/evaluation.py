@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,11 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 
 from classifier.errors import TrainingDataError
 from classifier.model import FailureTypeClassifier
+from classifier.text import fold
 
 
 @dataclass(frozen=True)
@@ -79,22 +81,42 @@ def score(
     )
 
 
+def text_key(text: str) -> str:
+    """A short stable fingerprint of a text as the model reads it (folded)."""
+    return hashlib.sha256(fold(text).encode()).hexdigest()[:16]
+
+
 def holdout_split(
-    texts: Sequence[str], labels: Sequence[str], fraction: float, seed: int
-) -> tuple[list[str], list[str], list[str], list[str]]:
-    """A stratified split: ``fraction`` of each label is held out for evaluation."""
+    texts: Sequence[str], labels: Sequence[str], fraction: float, min_train: int
+) -> tuple[list[int], list[int]]:
+    """Indices of the training and the held-out side.
+
+    A text's side is decided by its fingerprint, not by chance, so it is held out in every run
+    that holds it out at all: a model registered from one run never saw the held-out texts of
+    the next, and the two can be compared fairly. Where the fingerprints leave fewer than
+    ``min_train`` examples of a label to train on, held-out ones move back (in fingerprint
+    order) until there are enough.
+    """
     if not 0 < fraction < 1:
         raise TrainingDataError(f"the held-out fraction must be between 0 and 1, not {fraction}")
-    try:
-        train_x, test_x, train_y, test_y = train_test_split(
-            list(texts), list(labels), test_size=fraction, random_state=seed, stratify=labels
-        )
-    except ValueError as exc:
+    keys = [text_key(text) for text in texts]
+    held = [int(key, 16) % 10_000 < fraction * 10_000 for key in keys]
+    for label in sorted(set(labels)):
+        mine = [i for i, lab in enumerate(labels) if lab == label]
+        training = sum(not held[i] for i in mine)
+        for i in sorted((i for i in mine if held[i]), key=lambda i: keys[i]):
+            if training >= min_train:
+                break
+            held[i] = False
+            training += 1
+    train = [i for i, h in enumerate(held) if not h]
+    test = [i for i, h in enumerate(held) if h]
+    if not test:
         raise TrainingDataError(
-            f"cannot hold out {fraction:.0%} of every label ({exc})",
-            hint="label more examples, or hold out a bigger fraction",
-        ) from exc
-    return train_x, test_x, train_y, test_y
+            "no text could be held out for evaluation",
+            hint="label more examples, or hold out a bigger fraction (--holdout)",
+        )
+    return train, test
 
 
 def cross_validate(
@@ -135,18 +157,21 @@ def promotion_decision(
     candidate: Evaluation, active: Evaluation | None, max_regression: float
 ) -> Decision:
     """Promote unless the candidate's macro-F1 falls more than ``max_regression`` below the
-    active model's on the same held-out data."""
+    active model's; both evaluations must be on the same texts."""
     if active is None:
         return Decision(True, "there is no active model")
     drop = active.macro_f1 - candidate.macro_f1
-    figures = f"macro-F1 {candidate.macro_f1:.3f} against the active model's {active.macro_f1:.3f}"
+    figures = (
+        f"macro-F1 {candidate.macro_f1:.3f} against the active model's {active.macro_f1:.3f} "
+        f"on the same {candidate.method}"
+    )
     if drop > max_regression:
         return Decision(
             False,
-            f"{figures} on the same held-out data: a drop of {drop:.3f}, more than the "
-            f"allowed {max_regression:.3f} (classifier.max_regression)",
+            f"{figures}: a drop of {drop:.3f}, more than the allowed {max_regression:.3f} "
+            "(classifier.max_regression)",
         )
-    return Decision(True, f"{figures} on the same held-out data")
+    return Decision(True, figures)
 
 
 def save_confusion_png(evaluation: Evaluation, path: Path, title: str) -> Path:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,8 +55,13 @@ def register(
     training_size: int,
     notes: str | None = None,
     name: str | None = None,
+    seen: Iterable[str] = (),
 ) -> ModelVersion:
-    """Save the model file (and its figures as JSON beside it) and add an inactive version."""
+    """Save the model file (and its figures as JSON beside it) and add an inactive version.
+
+    ``seen`` are the fingerprints of the texts it was trained on, kept in a ``.seen`` file so
+    that later candidates are compared with it only on texts it never saw.
+    """
     model_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = model_dir / f".new-{datetime.now(UTC):%Y%m%d%H%M%S%f}.skops"
     sha = save_model(model, staging)
@@ -74,6 +80,9 @@ def register(
     figures = path.with_suffix(".json")
     figures.write_text(json.dumps({"version": name, **metrics}, indent=2, ensure_ascii=False))
     figures.chmod(0o600)
+    seen_file = path.with_suffix(".seen")
+    seen_file.write_text("".join(f"{key}\n" for key in sorted(set(seen))))
+    seen_file.chmod(0o600)
     row = ModelVersion(
         version=name,
         path=str(path.resolve()),
@@ -88,12 +97,21 @@ def register(
         try:
             session.commit()
         except IntegrityError as exc:
-            path.unlink(missing_ok=True)
+            for leftover in (path, figures, seen_file):
+                leftover.unlink(missing_ok=True)
             raise VersionExists(f"model version {name} is already registered") from exc
         session.refresh(row)
         session.expunge(row)
     log.info("registered model %s (%d examples, sha256 %s)", name, training_size, sha[:12])
     return row
+
+
+def seen_texts(version: ModelVersion) -> set[str] | None:
+    """Fingerprints of the texts ``version`` was trained on; None when they are not known."""
+    try:
+        return set(Path(version.path).with_suffix(".seen").read_text().split())
+    except OSError:
+        return None
 
 
 def list_versions(engine: Engine) -> list[ModelVersion]:

@@ -27,6 +27,7 @@ from classifier.evaluation import (
     promotion_decision,
     save_confusion_png,
     score,
+    text_key,
 )
 from classifier.model import FailureTypeClassifier
 from classifier.registry import LoadedModel
@@ -57,6 +58,9 @@ class TrainingReport:
     candidate: Evaluation | None = None
     active: Evaluation | None = None
     active_version: str | None = None
+    # The candidate on the texts it was compared with the active model on, and their number.
+    candidate_compared: Evaluation | None = None
+    compared_on: int | None = None
     decision: Decision | None = None
     version: ModelVersion | None = None
     activated: bool = False
@@ -113,7 +117,11 @@ def train(
     options: TrainingOptions,
     progress: Progress = _no_progress,
 ) -> TrainingReport:
-    """Evaluate, train and register a model from ``dataset``; activate it when it earns it."""
+    """Evaluate, train and register a model from ``dataset``; activate it when it earns it.
+
+    The registered model is the one trained on the training side of the split: every text on
+    the held-out side stays unseen, so the next candidate can be compared with it fairly.
+    """
     report = TrainingReport(
         label_counts=dataset.label_counts(),
         source_counts=dataset.source_counts(),
@@ -133,50 +141,48 @@ def train(
         )
         done = options.cv_folds
 
-    train_x, test_x, train_y, test_y = holdout_split(texts, labels, options.holdout_fraction, SEED)
-    progress("training on the training split", done, steps)
-    candidate = new_model().fit(train_x, train_y)
-    report.candidate = score(
-        test_y, list(candidate.predict(test_x)), method=f"held-out {options.holdout_fraction:.0%}"
+    train_rows, test_rows = holdout_split(
+        texts, labels, options.holdout_fraction, new_model().min_per_label
     )
+    progress("training on the training side", done, steps)
+    candidate = new_model().fit([texts[i] for i in train_rows], [labels[i] for i in train_rows])
+    test_x = [texts[i] for i in test_rows]
+    test_y = [labels[i] for i in test_rows]
+    method = f"held-out {len(test_rows) / len(texts):.0%}"
+    predicted = list(candidate.predict(test_x))
+    report.candidate = score(test_y, predicted, method=method)
     done += 1
-    progress("scoring the active model on the same held-out data", done, steps)
-    current: LoadedModel | None = registry.load_active(engine)
-    if current is not None:
-        report.active_version = current.version.version
-        report.active = score(
-            test_y,
-            list(current.model.predict(test_x)),
-            method=f"held-out {options.holdout_fraction:.0%}",
-            labels=report.candidate.labels,
-        )
-    report.decision = promotion_decision(report.candidate, report.active, options.max_regression)
-    done += 1
-    progress("training the final model on all the data", done, steps)
-    final = new_model().fit(texts, labels)
+    progress("scoring the active model on held-out texts it never saw", done, steps)
+    _compare_with_active(engine, report, test_x, test_y, predicted, options)
+    assert report.decision is not None
     metrics: dict[str, Any] = {
         "holdout": report.candidate.as_dict(),
         "data": {
             "size": len(texts),
+            "trained_on": len(train_rows),
             "labels": report.label_counts,
             "sources": report.source_counts,
             "notes": report.notes,
         },
         "compared_with": report.active_version,
+        "compared_on": report.compared_on,
         "active_on_holdout": report.active.as_dict() if report.active else None,
         "decision": report.decision.reason,
-        "params": {k: _plain(v) for k, v in final.get_params().items()},
+        "params": {k: _plain(v) for k, v in candidate.get_params().items()},
     }
     if report.cross_validation is not None:
         metrics["cross_validation"] = report.cross_validation.as_dict()
+    done += 1
+    progress("saving the model", done, steps)
     report.version = registry.register(
         engine,
-        final,
+        candidate,
         options.model_dir,
         metrics=metrics,
-        training_size=len(texts),
+        training_size=len(train_rows),
         notes=options.notes,
         name=options.version_name,
+        seen=(text_key(texts[i]) for i in train_rows),
     )
     shown = report.cross_validation or report.candidate
     report.confusion_png = save_confusion_png(
@@ -191,6 +197,53 @@ def train(
     done += 1
     progress("done", done, steps)
     return report
+
+
+def _compare_with_active(
+    engine: Engine,
+    report: TrainingReport,
+    test_x: list[str],
+    test_y: list[str],
+    predicted: list[str],
+    options: TrainingOptions,
+) -> None:
+    """Score the active model and the candidate on the held-out texts the active model never
+    saw in training, and decide on promotion from those figures."""
+    assert report.candidate is not None
+    current: LoadedModel | None = registry.load_active(engine)
+    if current is None:
+        report.decision = promotion_decision(report.candidate, None, options.max_regression)
+        return
+    report.active_version = current.version.version
+    seen = registry.seen_texts(current.version)
+    if seen is None:
+        fresh = list(range(len(test_x)))
+        report.notes.append(
+            f"the texts model {current.version.version} was trained on are not recorded: it is "
+            "compared on all held-out texts, some of which it may have seen"
+        )
+    else:
+        fresh = [i for i, text in enumerate(test_x) if text_key(text) not in seen]
+    report.compared_on = len(fresh)
+    if not fresh:
+        report.decision = Decision(
+            False,
+            f"the active model {current.version.version} was trained on every held-out text, "
+            "so the two cannot be compared fairly",
+        )
+        return
+    truth = [test_y[i] for i in fresh]
+    method = f"{len(fresh)} held-out texts new to both models"
+    report.candidate_compared = score(truth, [predicted[i] for i in fresh], method=method)
+    report.active = score(
+        truth,
+        list(current.model.predict([test_x[i] for i in fresh])),
+        method=method,
+        labels=report.candidate_compared.labels,
+    )
+    report.decision = promotion_decision(
+        report.candidate_compared, report.active, options.max_regression
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -16,13 +16,14 @@ from amends.classify import classify_pending, default_version_name, ensure_model
 from amends.labels import LabelError, feedback_dataset, label_ticket
 from amends.training import Gathered, train_from_sources
 from classifier import registry
-from classifier.dataset import Dataset
+from classifier.dataset import Dataset, Example, combine
 from classifier.errors import (
     ModelIntegrityError,
     ModelNotFound,
     TrainingDataError,
     VersionExists,
 )
+from classifier.evaluation import holdout_split, text_key
 from classifier.training import TrainingOptions, train
 from models.classification import Classification, LabelFeedback
 from models.columns import utc_now
@@ -57,7 +58,11 @@ def test_first_model_is_promoted_and_registered(
     path = Path(version.path)
     assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
     assert version.file_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert version.training_size == 240 and len(version.labels) == 12
+    # Registered as trained: on the training side only (the held-out texts stay unseen).
+    assert version.metrics["data"]["size"] == 240 and len(version.labels) == 12
+    assert version.training_size == version.metrics["data"]["trained_on"] < 240
+    seen = registry.seen_texts(version)
+    assert seen is not None and len(seen) == version.training_size
     assert version.metrics["holdout"]["macro_f1"] > 0
     assert version.metrics["data"]["labels"]["delay"] == 20
     assert path.with_suffix(".json").is_file()
@@ -73,9 +78,10 @@ def test_a_worse_model_is_kept_out_and_a_better_one_promoted(
     assert small.activated
     better = train(engine, bootstrap, options(tmp_path))
     assert better.activated, better.decision
-    assert better.candidate is not None and better.active is not None
-    assert better.candidate.size == better.active.size  # the same held-out data
-    assert better.candidate.macro_f1 > better.active.macro_f1
+    compared = better.candidate_compared
+    assert compared is not None and better.active is not None
+    assert compared.size == better.active.size == better.compared_on  # the same texts
+    assert compared.macro_f1 > better.active.macro_f1
     # Trained on a sliver of the data, the candidate scores below the active model.
     worse = train(engine, subset(bootstrap, 10, seed=5), options(tmp_path))
     assert not worse.activated and worse.decision is not None
@@ -304,8 +310,52 @@ def test_doctor_checks_the_active_model(
     version = train(engine, subset(bootstrap, 8), options(tmp_path)).version
     assert version is not None
     outcome, detail = finding()
-    assert outcome is Outcome.OK and detail.startswith(f"{version.version} (96 examples, 12 labels")
+    expected = f"{version.version} ({version.training_size} examples, 12 labels"
+    assert outcome is Outcome.OK and detail.startswith(expected)
     Path(version.path).write_bytes(b"not the model any more")
     registry._cache.clear()
     outcome, detail = finding()
     assert outcome is Outcome.FAIL and "has changed since it was registered" in detail
+
+
+def test_the_active_model_is_judged_only_on_texts_it_never_saw(
+    engine: Engine, tmp_path: Path, bootstrap: Dataset
+) -> None:
+    data = subset(bootstrap, 30)
+    # Held out 5%: the active model trains on the other 95% of the texts.
+    active = train(engine, data, options(tmp_path, holdout_fraction=0.05)).version
+    assert active is not None
+    seen = registry.seen_texts(active)
+    assert seen is not None
+    report = train(engine, data, options(tmp_path, holdout_fraction=0.25))
+    assert report.candidate is not None and report.compared_on is not None
+    # Only the texts held out now that were also outside the active model's 95% count.
+    assert 0 < report.compared_on < report.candidate.size
+    assert report.compared_on == sum(text_key(t) not in seen for t in _held_texts(data, 0.25))
+    assert (
+        report.decision is not None
+        and "held-out texts new to both models" in report.decision.reason
+    )
+
+
+def _held_texts(data: Dataset, fraction: float) -> set[str]:
+    from classifier.model import MIN_EXAMPLES_PER_LABEL
+
+    _train, test = holdout_split(data.texts, data.labels, fraction, MIN_EXAMPLES_PER_LABEL)
+    return {data.texts[i] for i in test}
+
+
+def test_retraining_with_the_bootstrap_corpus_is_compared_fairly(
+    engine: Engine, tmp_path: Path, db_url: str, bootstrap: Dataset
+) -> None:
+    """The default model saw the corpus' training side only, so a candidate trained on the
+    corpus plus the team's labels is compared with it on every held-out text."""
+    config = classifier_config(tmp_path, db_url)
+    default = ensure_model(engine, config).version
+    team = Dataset(
+        [Example("Your courier left my fridge in the rain", "damaged_or_defective", "team")]
+    )
+    report = train(engine, combine([bootstrap, team]), options(tmp_path))
+    assert report.active_version == default.version
+    assert report.candidate is not None and report.compared_on == report.candidate.size
+    assert report.activated, report.decision

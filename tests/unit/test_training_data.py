@@ -10,7 +10,7 @@ import pytest
 from classifier.bootstrap import BOOTSTRAP_DIR, bootstrap_dataset, corpus_files
 from classifier.dataset import Dataset, Example, combine, read_labelled_file
 from classifier.errors import TrainingDataError
-from classifier.evaluation import promotion_decision, score
+from classifier.evaluation import holdout_split, promotion_decision, score
 from classifier.text import MAX_MODEL_CHARS
 
 LABELS = [
@@ -115,6 +115,23 @@ def test_combine_refuses_labels_not_in_the_configuration() -> None:
         combine([data], known_labels=LABELS)
     with pytest.raises(TrainingDataError, match="no labelled text"):
         combine([Dataset([])])
+
+
+def test_a_text_is_held_out_in_every_run_or_in_none() -> None:
+    texts = [f"message number {word} about a parcel" for word in "abcdefghijklmnopqrstuvwxyz"]
+    labels = ["lost_item", "delay"] * 13
+    _train, test = holdout_split(texts, labels, 0.3, min_train=2)
+    held = {texts[i] for i in test}
+    assert 0 < len(held) < len(texts)
+    # Other texts around them change nothing about which of these are held out.
+    more = texts + [f"another text {n}" for n in range(40)]
+    _train, test = holdout_split(more, labels + ["delay"] * 40, 0.3, min_train=2)
+    assert {more[i] for i in test} & set(texts) == held
+    # Too few of a label to train on: held-out ones move back to the training side.
+    _train, test = holdout_split(texts, labels, 0.9, min_train=12)
+    assert all(sum(labels[i] == label for i in _train) >= 12 for label in set(labels))
+    with pytest.raises(TrainingDataError, match="between 0 and 1"):
+        holdout_split(texts, labels, 1.5, min_train=2)
 
 
 def test_promotion_rule() -> None:
