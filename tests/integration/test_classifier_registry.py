@@ -186,8 +186,11 @@ def test_classify_stored_tickets(engine: Engine, tmp_path: Path, db_url: str) ->
             "Just wanted to say the new router works great, thanks for the help.",
         )
         empty = add_ticket(session, "cy@example.net", "", "")
+        huge = add_ticket(
+            session, "dee@example.net", "Log dump", "The app crashes at checkout. " * 350_000
+        )
     result = classify_pending(engine, config)
-    assert result.classified == 3 and result.model_version == default_version_name()
+    assert result.classified == 4 and result.model_version == default_version_name()
     assert classify_pending(engine, config).classified == 0  # nothing is classified twice
     with Session(engine) as session:
         t_again = session.get(Ticket, again.id)
@@ -203,6 +206,8 @@ def test_classify_stored_tickets(engine: Engine, tmp_path: Path, db_url: str) ->
         assert rows[again.id].top_terms and rows[again.id].top_terms[0]["weight"] > 0
         assert any("legal" in r for r in rows[again.id].severity_reasons)
         assert rows[empty.id].unsure and rows[empty.id].label == ""
+        # A 10 MB body is read up to its first 20,000 characters, like any other.
+        assert rows[huge.id].label == "website_or_app"
         customer = session.exec(select(Customer).where(Customer.address == "ana@example.net")).one()
         assert customer.failure_count == 1
 
