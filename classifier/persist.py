@@ -7,15 +7,20 @@ allow exactly those our estimator is made of. Nothing is ever unpickled.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import skops.io as sio
+from sklearn.exceptions import InconsistentVersionWarning
 
 from classifier.errors import ModelIntegrityError, ModelNotFound
 from classifier.model import FailureTypeClassifier
+
+log = logging.getLogger(__name__)
 
 # Beyond the numpy, scipy and scikit-learn types skops trusts by default.
 TRUSTED_TYPES = frozenset(
@@ -74,7 +79,9 @@ def load_model(path: Path, expected_sha256: str | None) -> FailureTypeClassifier
                 f"model file {path} holds types Amends does not load: {', '.join(unexpected)}",
                 hint="only models trained by `amends train` can be used",
             )
-        model = sio.load(path, trusted=sorted(untrusted))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InconsistentVersionWarning)
+            model = sio.load(path, trusted=sorted(untrusted))
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise ModelIntegrityError(
             f"model file {path} is damaged or not a model file ({exc})",
@@ -82,4 +89,16 @@ def load_model(path: Path, expected_sha256: str | None) -> FailureTypeClassifier
         ) from exc
     if not isinstance(model, FailureTypeClassifier):
         raise ModelIntegrityError(f"model file {path} does not hold a failure-type classifier")
+    versions = [w.message for w in caught if isinstance(w.message, InconsistentVersionWarning)]
+    if versions:
+        log.warning(
+            "model file %s was saved by scikit-learn %s and is used with %s: its predictions "
+            "may differ; train a new model with `amends train`",
+            path,
+            versions[0].original_sklearn_version,
+            versions[0].current_sklearn_version,
+        )
+    for other in caught:
+        if not isinstance(other.message, InconsistentVersionWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     return model

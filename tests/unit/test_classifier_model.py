@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -161,3 +162,24 @@ def test_cached_character_features_equal_scikit_learns(
     assert np.array_equal(ours.data, theirs.data)
     # A second pass comes from the word cache and is still the same.
     assert (bootstrap_model.char_features(folded) != theirs).nnz == 0
+
+
+def test_a_model_from_another_scikit_learn_loads_with_a_warning(
+    bootstrap_model: FailureTypeClassifier, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sklearn
+
+    saved = tmp_path / "m.skops"
+    save_model(bootstrap_model, saved)
+    older = tmp_path / "older.skops"
+    current = json.dumps(sklearn.__version__)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(older, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "schema.json":
+                data = data.replace(json.dumps(current).encode(), json.dumps('"1.0.0"').encode())
+            target.writestr(item, data)
+    with caplog.at_level("WARNING", logger="classifier.persist"):
+        loaded = load_model(older, None)
+    assert "saved by scikit-learn 1.0.0" in caplog.text and "amends train" in caplog.text
+    assert np.array_equal(loaded.predict_proba(PROBES), bootstrap_model.predict_proba(PROBES))
