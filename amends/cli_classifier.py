@@ -7,18 +7,38 @@ Registered on the main ``amends`` group by :mod:`amends.cli`; the work is in
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from amends.cli import Context, _console, _rows, _when, cli, fail
+from amends.config import Config
 from amends.errors import AmendsError
 from amends.logs import redact
 from classifier.evaluation import Evaluation
+
+T = TypeVar("T")
+
+
+def _on_database(obj: Context, work: Callable[[Engine, Config], T]) -> T:
+    """``work`` on the configured database, migrated first; expected errors end the command
+    with their message and hint (exit 1)."""
+    from amends.database import connected, upgrade
+
+    try:
+        config = obj.config()
+        with connected(config) as engine:
+            upgrade(engine)
+            return work(engine, config)
+    except AmendsError as exc:
+        fail(exc)
 
 
 def _evaluation(console: Console, evaluation: Evaluation, title: str) -> None:
@@ -58,15 +78,10 @@ def classify(obj: Context, mailbox: str | None, limit: int | None) -> None:
     Trains the default model from the bootstrap corpus first when no model is active.
     """
     from amends.classify import classify_pending
-    from amends.database import connected, upgrade
 
-    try:
-        config = obj.config()
-        with connected(config) as engine:
-            upgrade(engine)
-            result = classify_pending(engine, config, mailbox=mailbox, limit=limit)
-    except AmendsError as exc:
-        fail(exc)
+    result = _on_database(
+        obj, lambda engine, config: classify_pending(engine, config, mailbox=mailbox, limit=limit)
+    )
     click.echo(
         f"classified {result.classified} ticket(s) with model {result.model_version}: "
         f"{result.unsure} unsure, {result.severe} severe, {result.repeats} repeat failure(s)"
@@ -80,16 +95,12 @@ def classify(obj: Context, mailbox: str | None, limit: int | None) -> None:
 @click.pass_obj
 def label(obj: Context, ticket_id: int, label: str, given_by: str | None) -> None:
     """Set TICKET's failure type to LABEL; the label trains the next model."""
-    from amends.database import connected, upgrade
     from amends.labels import label_ticket
 
-    try:
-        config = obj.config()
-        with connected(config) as engine:
-            upgrade(engine)
-            result = label_ticket(engine, config, ticket_id, label, given_by=given_by)
-    except AmendsError as exc:
-        fail(exc)
+    result = _on_database(
+        obj,
+        lambda engine, config: label_ticket(engine, config, ticket_id, label, given_by=given_by),
+    )
     if result.changed:
         click.echo(f"ticket {ticket_id}: {result.old_label or 'no label'} → {result.new_label}")
     else:
@@ -355,15 +366,9 @@ def model_group() -> None:
 @click.pass_obj
 def model_list(obj: Context) -> None:
     """Every trained version with its size, figures and whether it is active."""
-    from amends.database import connected, upgrade
     from classifier import registry
 
-    try:
-        with connected(obj.config()) as engine:
-            upgrade(engine)
-            versions = registry.list_versions(engine)
-    except AmendsError as exc:
-        fail(exc)
+    versions = _on_database(obj, lambda engine, _config: registry.list_versions(engine))
     _rows(
         _console(),
         "model versions",
@@ -388,20 +393,15 @@ def model_list(obj: Context) -> None:
 @click.pass_obj
 def model_show(obj: Context, version: str | None) -> None:
     """One version (default: the active one): file, hash, data, figures."""
-    from amends.database import connected, upgrade
     from classifier import registry
     from classifier.evaluation import ClassScore
 
-    try:
-        with connected(obj.config()) as engine:
-            upgrade(engine)
-            row = (
-                registry.get_version(engine, version)
-                if version
-                else registry.active_version(engine)
-            )
-    except AmendsError as exc:
-        fail(exc)
+    row = _on_database(
+        obj,
+        lambda engine, _config: (
+            registry.get_version(engine, version) if version else registry.active_version(engine)
+        ),
+    )
     if row is None:
         click.echo("no model is active yet (the default model is trained on first use)", err=True)
         sys.exit(1)
@@ -443,15 +443,11 @@ def model_show(obj: Context, version: str | None) -> None:
 @click.pass_obj
 def model_activate(obj: Context, version: str) -> None:
     """Make VERSION the active model (its file is checked first)."""
-    from amends.database import connected, upgrade
     from classifier import registry
 
-    try:
-        with connected(obj.config()) as engine:
-            upgrade(engine)
-            registry.activate(engine, version, reason="activated by hand")
-    except AmendsError as exc:
-        fail(exc)
+    _on_database(
+        obj, lambda engine, _config: registry.activate(engine, version, reason="activated by hand")
+    )
     click.echo(f"model {version} is active")
 
 
@@ -459,13 +455,7 @@ def model_activate(obj: Context, version: str) -> None:
 @click.pass_obj
 def model_rollback(obj: Context) -> None:
     """Go back to the model that was active before the current one."""
-    from amends.database import connected, upgrade
     from classifier import registry
 
-    try:
-        with connected(obj.config()) as engine:
-            upgrade(engine)
-            row = registry.rollback(engine)
-    except AmendsError as exc:
-        fail(exc)
+    row = _on_database(obj, lambda engine, _config: registry.rollback(engine))
     click.echo(f"model {row.version} is active again")

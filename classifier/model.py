@@ -119,23 +119,14 @@ class FailureTypeClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
                 f"these labels have fewer than {self.min_per_label} examples: {', '.join(too_few)}",
                 hint="label more messages with them, or leave them out of the training data",
             )
-        self.word_vectorizer_ = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=self.word_ngram_range,
-            min_df=self.min_df,
-            max_features=self.max_word_features,
-            sublinear_tf=True,
-            lowercase=False,
-            dtype=np.float32,
+        self.word_vectorizer_ = _vectorizer(
+            "word", self.word_ngram_range, min_df=self.min_df, max_features=self.max_word_features
         )
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=self.char_ngram_range,
+        self.char_vectorizer_ = _vectorizer(
+            "char_wb",
+            self.char_ngram_range,
             min_df=self.min_df,
             max_features=self.max_char_features,
-            sublinear_tf=True,
-            lowercase=False,
-            dtype=np.float32,
         )
         try:
             features = sp.hstack(
@@ -328,6 +319,18 @@ _VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
 WORD_CACHE_SIZE = 200_000
 
 
+def _vectorizer(analyzer: str, ngram_range: tuple[int, ...], **options: Any) -> TfidfVectorizer:
+    """TF-IDF over folded text (already lower case), with sublinear counts, in float32."""
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngram_range,
+        sublinear_tf=True,
+        lowercase=False,
+        dtype=np.float32,
+        **options,
+    )
+
+
 def _pack(vectorizer: TfidfVectorizer) -> dict[str, Any]:
     return {
         "analyzer": vectorizer.analyzer,
@@ -340,13 +343,6 @@ def _pack(vectorizer: TfidfVectorizer) -> dict[str, Any]:
 
 def _unpack(packed: dict[str, Any]) -> TfidfVectorizer:
     terms = packed["terms"].split("\n") if packed["terms"] else []
-    vectorizer = TfidfVectorizer(
-        analyzer=packed["analyzer"],
-        ngram_range=tuple(packed["ngram_range"]),
-        vocabulary=terms,
-        sublinear_tf=True,
-        lowercase=False,
-        dtype=np.float32,
-    )
+    vectorizer = _vectorizer(packed["analyzer"], tuple(packed["ngram_range"]), vocabulary=terms)
     vectorizer.idf_ = np.asarray(packed["idf"])
     return vectorizer

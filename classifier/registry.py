@@ -92,7 +92,8 @@ def register(
         training_size=training_size,
         notes=notes,
     )
-    with Session(engine) as session:
+    # expire_on_commit=False: the row keeps its values for the caller after the session ends.
+    with Session(engine, expire_on_commit=False) as session:
         session.add(row)
         try:
             session.commit()
@@ -100,8 +101,6 @@ def register(
             for leftover in (path, figures, seen_file):
                 leftover.unlink(missing_ok=True)
             raise VersionExists(f"model version {name} is already registered") from exc
-        session.refresh(row)
-        session.expunge(row)
     log.info("registered model %s (%d examples, sha256 %s)", name, training_size, sha[:12])
     return row
 
