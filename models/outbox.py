@@ -49,15 +49,20 @@ class OutboxState(StrEnum):
 class Draft(SQLModel, table=True):
     """The recovery reply to one inbound message, from rendering to the agent sending it.
 
-    One draft per inbound message (unique), and our generated Message-ID is how we recognise it
-    in Drafts and Sent after a crash.
+    One draft per inbound message and revision (``amends drafts regenerate`` makes the next
+    revision); our generated Message-ID is how we recognise it in Drafts and Sent after a crash.
     """
 
     __tablename__ = "draft"
+    __table_args__ = (sa.UniqueConstraint("inbound_message_id", "revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE", index=True)
-    inbound_message_id: int = Field(foreign_key="message.id", ondelete="CASCADE", unique=True)
+    inbound_message_id: int = Field(foreign_key="message.id", ondelete="CASCADE")
+    revision: int = Field(default=1)
+    owner: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
+    # Internal note for the owner (escalation, language fallback); never in the body.
+    note: str | None = Field(default=None, sa_type=sa.Text)
     template: str = Field(sa_type=sa.String(100))
     language: str = Field(sa_type=sa.String(LANGUAGE_LEN))
     message_id: str = Field(sa_type=sa.String(OUR_MESSAGE_ID_LEN), unique=True)

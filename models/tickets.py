@@ -79,6 +79,9 @@ class Ticket(SQLModel, table=True):
     severity: Severity = Field(default=Severity.NORMAL, sa_type=StrEnumType(Severity, 16))
     repeat_failure: bool = Field(default=False)
     owner: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN), index=True)
+    # The owner whose IMAP keyword is on the customer's message (None: no keyword set yet);
+    # differs from ``owner`` after a reassignment until the worker has updated the keyword.
+    owner_keyword: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
     language: str | None = Field(default=None, sa_type=sa.String(LANGUAGE_LEN))
     escalated: bool = Field(default=False)
     received_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)
@@ -98,6 +101,7 @@ class Assignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE", index=True)
     owner: str = Field(sa_type=sa.String(AGENT_LEN))
+    team: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
     rule: str = Field(sa_type=sa.String(RULE_LEN))
     reason: str = Field(sa_type=sa.Text)
     manual: bool = Field(default=False)

@@ -152,6 +152,12 @@ def _labels(config: Config) -> Iterator[Problem]:
                     ("teams", i, "failure_types", j),
                     f'unknown failure type "{label}" (classifier.labels: {known})',
                 )
+    for label in config.compensation:
+        if label != "default" and label not in labels:
+            yield Problem(
+                ("compensation", label),
+                f'unknown failure type "{label}" (classifier.labels: {known}, or "default")',
+            )
     for label in config.followups.delay_days_by_type:
         if label not in labels:
             yield Problem(

@@ -31,6 +31,7 @@ from amends.config.types import (
     bounded_int,
     expected,
 )
+from outbox.render import GESTURES
 
 SECRET_IN_FILE = "amends_secret_in_file"  # noqa: S105 (an error type, not a secret)
 
@@ -138,6 +139,9 @@ class FolderSettings(Section):
 class MailboxSettings(Section):
     name: Name
     address: EmailAddress
+    # Shown as the sender of drafts ("Example Shop support <support@…>") and under the owner's
+    # name in their signature. Unset: the address alone, and the mailbox name in signatures.
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
     imap: ImapSettings
     folders: FolderSettings = FolderSettings()
     poll_interval_s: PositiveSeconds = 60.0
@@ -231,12 +235,18 @@ class TeamSettings(Section):
 class AgentSettings(Section):
     name: Name
     email: EmailAddress
+    # How the agent signs drafts; unset: the name with a capital letter.
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
     teams: list[Name] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=lambda: ["en"])
     capacity: bounded_int(1) = 25  # type: ignore[valid-type]
     timezone: TimeZoneName = "UTC"
     working_hours: list[ShiftSpec] = Field(default_factory=list)
     active: bool = True
+
+    @property
+    def signature(self) -> str:
+        return self.display_name or self.name.capitalize()
 
     def on_shift(self, at: datetime) -> bool:
         """Whether ``at`` (an aware datetime) is inside this agent's working hours."""
@@ -248,6 +258,10 @@ class AssignmentSettings(Section):
     triage_owner: Name | None = None
     default_team: Name | None = None
     sticky_owner: bool = True
+    # Mark the customer's message with the IMAP keyword "<owner_keyword_prefix><owner>" where
+    # the server allows keywords, so the owner is visible (and searchable) in mail clients.
+    owner_keywords: bool = True
+    owner_keyword_prefix: str = Field(default="amends-owner-", pattern=r"^\$?[A-Za-z0-9_.-]{1,40}$")
 
 
 class FollowupSettings(Section):
@@ -262,6 +276,73 @@ class DraftSettings(Section):
     templates_dir: PathValue | None = None
     default_language: Language = "en"
     html: bool = True
+    # Put each owner's drafts in "<Drafts>/<owner>" instead of the Drafts folder itself.
+    per_owner_folders: bool = False
+
+
+GESTURE_FORMAT = (
+    'a gesture such as "discount:10" (percent), "credit:20 EUR", "free_shipping", '
+    '"express_shipping", "upgrade", "fee_refund", "keep_item" or "priority_contact"'
+)
+
+
+def _gesture(value: Any) -> str:
+    if not isinstance(value, str):
+        raise expected(GESTURE_FORMAT)
+    kind, _, amount = value.partition(":")
+    kind, amount = kind.strip(), amount.strip()
+    if kind not in GESTURES:
+        raise expected(GESTURE_FORMAT)
+    if kind == "discount" and not (amount.isdigit() and 1 <= int(amount) <= 100):
+        raise expected('a discount in percent, such as "discount:10"')
+    if kind == "credit" and not (amount and len(amount) <= 40 and any(c.isdigit() for c in amount)):
+        raise expected('a credit with its amount and currency, such as "credit:20 EUR"')
+    if kind not in {"discount", "credit"} and amount:
+        raise expected(f'"{kind}" without a value')
+    return f"{kind}:{amount}" if amount else kind
+
+
+GestureSpec = Annotated[str, BeforeValidator(_gesture)]
+
+
+class CompensationLevel(Section):
+    """The extra gesture for one failure type: ``normal``, and ``strong`` for severe or repeat
+    failures (which deserve a bigger one)."""
+
+    normal: GestureSpec
+    strong: GestureSpec
+
+
+DEFAULT_COMPENSATION: dict[str, tuple[str, str]] = {
+    "default": ("discount:10", "credit:20 EUR"),
+    "wrong_item": ("keep_item", "credit:20 EUR"),
+    "delay": ("free_shipping", "credit:15 EUR"),
+    "cancellation": ("discount:10", "discount:25"),
+    "lost_item": ("express_shipping", "credit:20 EUR"),
+    "damaged_or_defective": ("express_shipping", "upgrade"),
+    "billing_error": ("fee_refund", "credit:20 EUR"),
+    "account_or_data": ("priority_contact", "credit:15 EUR"),
+    "website_or_app": ("discount:10", "discount:20"),
+    "rude_staff": ("priority_contact", "credit:15 EUR"),
+    "no_response": ("priority_contact", "credit:10 EUR"),
+    "broken_promise": ("discount:15", "credit:25 EUR"),
+}
+
+
+def _default_compensation() -> dict[str, CompensationLevel]:
+    return {
+        label: CompensationLevel(normal=normal, strong=strong)
+        for label, (normal, strong) in DEFAULT_COMPENSATION.items()
+    }
+
+
+def _with_default_compensation(value: Any) -> Any:
+    # Entries the file gives replace the built-in ones; the others stay.
+    if not isinstance(value, dict):
+        return value
+    merged: dict[str, Any] = dict(_default_compensation())
+    merged.update(value)
+    return merged
 
 
 class Config(Section):
@@ -276,6 +357,17 @@ class Config(Section):
     assignment: AssignmentSettings = AssignmentSettings()
     followups: FollowupSettings = FollowupSettings()
     drafts: DraftSettings = DraftSettings()
+    # Per failure type (or "default"): the gesture a draft offers; see CompensationLevel.
+    compensation: Annotated[
+        dict[str, CompensationLevel], BeforeValidator(_with_default_compensation)
+    ] = Field(default_factory=_default_compensation)
+
+    def gesture_for(self, failure_type: str, *, strong: bool) -> str:
+        level = self.compensation.get(failure_type) or self.compensation["default"]
+        return level.strong if strong else level.normal
+
+    def agent(self, name: str | None) -> AgentSettings | None:
+        return next((a for a in self.agents if a.name == name), None)
 
     # Set by the loader: where the file was, for messages and relative paths.
     source: Path | None = Field(default=None, exclude=True)

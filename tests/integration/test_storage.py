@@ -89,6 +89,7 @@ def full_graph(db: Session) -> list[SQLModel]:
         severity=Severity.SEVERE,
         repeat_failure=True,
         owner="alice",
+        owner_keyword="alice",
         language="de",
         escalated=True,
         received_at=at(4),
@@ -164,6 +165,9 @@ def full_graph(db: Session) -> list[SQLModel]:
     draft = Draft(
         ticket_id=ticket.id,
         inbound_message_id=inbound.id,
+        revision=2,
+        owner="alice",
+        note="escalated: severe",
         template="damaged_item",
         language="de",
         message_id="<draft-1.ticket-1@amends.shop.example>",
@@ -256,6 +260,7 @@ def full_graph(db: Session) -> list[SQLModel]:
         Assignment(
             ticket_id=ticket.id,
             owner="alice",
+            team="logistics",
             rule="team-per-failure-type",
             reason="damaged_item goes to the logistics team; alice has the fewest open tickets",
             manual=True,
@@ -347,7 +352,7 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert migrate.current_revision(engine) is None
-        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003"]
+        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004"]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
         assert "not initialised" in str(caught.value)

@@ -1,0 +1,240 @@
+"""Recovery replies from Jinja2 templates, per failure type and language.
+
+Templates live in ``outbox/templates/<language>/``: ``base.txt.j2`` holds the recovery order,
+``<failure_type>.txt.j2`` fills in the restated problem, the action and the prevention,
+``generic.txt.j2`` serves failure types without their own file, and ``common.txt.j2`` holds the
+gesture phrases and the line above the quote. A folder given as ``templates_dir`` (the same
+layout) overrides any of these files. Plain text comes from the ``.txt.j2`` files; the HTML
+alternative from ``layout.html.j2``, which is autoescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+__all__ = [
+    "GESTURES",
+    "LANGUAGES",
+    "DraftFacts",
+    "Gesture",
+    "Quote",
+    "Rendered",
+    "TemplateError",
+    "Templates",
+]
+
+# The languages the built-in templates are written in; English is the fallback.
+LANGUAGES = ("en", "sr", "sl", "pl", "ko", "ro")
+FALLBACK = "en"
+GENERIC = "generic"
+# Gesture kinds every language's common.txt.j2 words; the value is a percentage for
+# "discount", an amount with its currency for "credit", and unused otherwise.
+GESTURES = (
+    "discount",
+    "credit",
+    "free_shipping",
+    "express_shipping",
+    "upgrade",
+    "fee_refund",
+    "keep_item",
+    "priority_contact",
+)
+# The quoted customer message is cut here: a draft is read, not archived.
+QUOTE_MAX_CHARS = 20_000
+QUOTE_MAX_LINES = 400
+
+_PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING = re.compile(r"[ \t]+\n")
+
+
+class TemplateError(Exception):
+    """A template is missing or broken; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Gesture:
+    kind: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    """Everything a template may use. Templates see these names directly."""
+
+    failure_type: str
+    language: str
+    agent: str
+    company: str
+    gesture: Gesture
+    customer_name: str = ""
+    severe: bool = False
+    repeat: bool = False
+    order: str | None = None
+    amount: str | None = None
+    date: str | None = None
+    subject: str = ""
+    ticket: int | None = None
+
+    @property
+    def strong(self) -> bool:
+        return self.severe or self.repeat
+
+    def context(self) -> dict[str, object]:
+        return {
+            "failure_type": self.failure_type,
+            "language": self.language,
+            "agent": self.agent,
+            "company": self.company,
+            "gesture": self.gesture,
+            "customer_name": self.customer_name,
+            "severe": self.severe,
+            "repeat": self.repeat,
+            "strong": self.strong,
+            "order": self.order,
+            "amount": self.amount,
+            "date": self.date,
+            "subject": self.subject,
+            "ticket": self.ticket,
+        }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The customer's message, quoted below the reply."""
+
+    text: str
+    name: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    template: str  # e.g. "pl/delay.txt.j2"
+    language: str
+    reply: str  # the agent's part only: what the lint checks
+    text: str  # reply plus the quoted customer message
+    html: str | None = None
+    quote_intro: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _normalise(text: str) -> str:
+    text = _TRAILING.sub("\n", text.replace("\r\n", "\n"))
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def _quote_lines(quote: Quote) -> list[str]:
+    text = quote.text.replace("\r\n", "\n").replace("\r", "\n")[:QUOTE_MAX_CHARS]
+    lines = text.strip("\n").split("\n")
+    if len(lines) > QUOTE_MAX_LINES:
+        lines = [*lines[:QUOTE_MAX_LINES], "[…]"]
+    return [line.rstrip() for line in lines]
+
+
+class Templates:
+    """The template set: built-in, with an optional admin folder taking precedence."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if override_dir is not None:
+            if not override_dir.is_dir():
+                raise TemplateError(
+                    f"drafts.templates_dir {override_dir} is not a folder: create it with the "
+                    "same layout as the built-in templates (<language>/<failure_type>.txt.j2)"
+                )
+            loaders.append(jinja2.FileSystemLoader(override_dir))
+        loaders.append(jinja2.FileSystemLoader(_PACKAGE_TEMPLATES))
+        self.override_dir = override_dir
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(_describe(exc)) from exc
+        return True
+
+    def language_for(self, language: str | None, default: str = FALLBACK) -> str:
+        """The language a reply is written in: the customer's when templates exist for it."""
+        for candidate in (language, default, FALLBACK):
+            if candidate and self._exists(f"{candidate}/base.txt.j2"):
+                return candidate
+        raise TemplateError(f"no templates for {FALLBACK!r}: the built-in templates are missing")
+
+    def template_for(self, language: str, failure_type: str) -> str:
+        specific = f"{language}/{failure_type}.txt.j2"
+        if self._exists(specific):
+            return specific
+        return f"{language}/{GENERIC}.txt.j2"
+
+    def render(
+        self,
+        facts: DraftFacts,
+        quote: Quote | None = None,
+        *,
+        default_language: str = FALLBACK,
+        html: bool = True,
+    ) -> Rendered:
+        language = self.language_for(facts.language, default_language)
+        name = self.template_for(language, facts.failure_type)
+        context = facts.context() | {"language": language}
+        try:
+            reply = _normalise(self.env.get_template(name).render(context))
+            common = self.env.get_template(f"{language}/common.txt.j2")
+            module = common.make_module(context)
+            intro = ""
+            if quote is not None:
+                intro = _normalise(str(getattr(module, "quote_intro")(quote.name, quote.date)))  # noqa: B009
+        except jinja2.TemplateError as exc:
+            raise TemplateError(_describe(exc, name)) from exc
+        notes = (
+            []
+            if language == facts.language
+            else [
+                f"no templates in {facts.language or 'the unknown language'}: written in {language}"
+            ]
+        )
+        lines = _quote_lines(quote) if quote is not None else []
+        text = reply
+        if lines:
+            quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
+            text = f"{reply}\n\n{intro}\n{quoted}"
+        body_html = self._html(reply, language, intro, lines) if html else None
+        return Rendered(name, language, reply, text + "\n", body_html, intro, notes)
+
+    def _html(self, reply: str, language: str, intro: str, quote: Sequence[str]) -> str:
+        paragraphs = [p.split("\n") for p in reply.split("\n\n")]
+        layout = self.env.get_template("layout.html.j2")
+        return layout.render(
+            language=language,
+            paragraphs=paragraphs,
+            quote_intro=intro,
+            quote_lines=list(quote),
+        )
+
+    def languages(self) -> list[str]:
+        return [lang for lang in LANGUAGES if self._exists(f"{lang}/base.txt.j2")]
+
+
+def _describe(exc: jinja2.TemplateError, name: str | None = None) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = exc.filename or exc.name or name or "a template"
+        return f"{where}, line {exc.lineno}: {exc.message}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template {exc.name} not found (needed by {name})"
+    return f"{name}: {exc}"
