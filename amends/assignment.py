@@ -29,7 +29,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from amends.config import Config
 from amends.config.schema import AgentSettings, TeamSettings
-from amends.errors import ConfigError, ConfigProblem
+from amends.errors import AmendsError
 from models.columns import utc_now
 from models.tickets import Assignment, EventLog, Severity, Ticket, TicketStatus
 
@@ -52,6 +52,11 @@ LEAST_LOADED = "least_loaded"
 ROUND_ROBIN = "round_robin"
 MANUAL = "manual"
 KEPT = "kept"
+
+
+class AssignmentError(AmendsError, ValueError):
+    """A manual assignment names an unknown ticket or agent."""
+
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -456,13 +461,14 @@ def assign_by_hand(
     known = {a.name for a in config.agents}
     if agent not in known:
         names = ", ".join(sorted(known)) or "none configured"
-        raise ConfigError(
-            [ConfigProblem("agents", f'no agent "{agent}": the agents are {names}', config.source)]
+        raise AssignmentError(
+            f'no agent "{agent}": the agents are {names}',
+            hint="agents are configured in [[agents]] of the configuration file",
         )
     with Session(engine, expire_on_commit=False) as session:
         ticket = session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None:
-            raise LookupError(f"no ticket #{ticket_id}")
+            raise AssignmentError(f"no ticket {ticket_id}", hint="`amends tickets list` shows them")
         previous = ticket.owner
         reason = f"reassigned by hand from {previous or 'nobody'}" + (f": {note}" if note else "")
         ticket.owner = agent

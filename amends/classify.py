@@ -137,7 +137,7 @@ def classify_pending(
     return ClassifyResult(loaded.version.version, seconds=seconds, **totals)
 
 
-def _first_messages(session: Session, ticket_ids: Sequence[int]) -> dict[int, Message]:
+def first_messages(session: Session, ticket_ids: Sequence[int]) -> dict[int, Message]:
     rows = session.exec(
         select(Message)
         .where(
@@ -177,7 +177,7 @@ def _classify_batch(
 ) -> dict[str, int]:
     settings = config.classifier
     ids = [t.id for t in tickets if t.id is not None]
-    messages = _first_messages(session, ids)
+    messages = first_messages(session, ids)
     texts = []
     for ticket in tickets:
         message = messages.get(ticket.id or 0)

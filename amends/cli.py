@@ -189,7 +189,8 @@ def doctor(obj: Context) -> None:
 
 
 def main() -> None:
-    import amends.cli_classifier  # noqa: F401  (registers its commands on `cli`)
+    import amends.cli_classifier
+    import amends.cli_drafts  # noqa: F401
 
     cli(prog_name="amends")
 

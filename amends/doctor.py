@@ -51,7 +51,12 @@ class Finding:
 
 
 def run_doctor(config: Config) -> list[Finding]:
-    findings = [*_configuration(config), *_database(config), *_classifier(config)]
+    findings = [
+        *_configuration(config),
+        *_database(config),
+        *_classifier(config),
+        *_templates(config),
+    ]
     for mailbox in config.mailboxes:
         findings.extend(_mailbox(config, mailbox))
     findings.extend(_smtp(config))
@@ -100,6 +105,33 @@ def _database(config: Config) -> Iterator[Finding]:
         yield Finding("database", "connect", Outcome.FAIL, exc.message, exc.hint)
     finally:
         engine.dispose()
+
+
+def _templates(config: Config) -> Iterator[Finding]:
+    """Every draft template renders with the configured gestures and passes the lint."""
+    from amends.drafting import check_templates
+
+    where = str(config.drafts.templates_dir or "built-in")
+    try:
+        rendered, problems = check_templates(config)
+    except AmendsError as exc:
+        yield Finding("drafts", "templates", Outcome.FAIL, exc.message, exc.hint)
+        return
+    if not problems:
+        yield Finding(
+            "drafts", "templates", Outcome.OK, f"{where}: {rendered} drafts pass the lint"
+        )
+        return
+    shown = "; ".join(problems[:5]) + (
+        f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    )
+    yield Finding(
+        "drafts",
+        "templates",
+        Outcome.WARN,
+        f"{where}: {len(problems)} lint finding(s): {shown}",
+        "fix the wording of those templates (amends lint checks any text file)",
+    )
 
 
 def _classifier(config: Config) -> Iterator[Finding]:

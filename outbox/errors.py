@@ -43,3 +43,7 @@ class SmtpAuthError(DeliveryError, PermissionError):
 
 class SmtpRefused(DeliveryError):
     """The SMTP server refused the sender, a recipient or the message (see ``code``)."""
+
+
+class TemplateError(AmendsError):
+    """A draft template is missing or broken; the message names the file and the line."""

@@ -11,11 +11,15 @@ alternative from ``layout.html.j2``, which is autoescaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+
+from outbox.errors import TemplateError
 
 __all__ = [
     "GESTURES",
@@ -26,6 +30,8 @@ __all__ = [
     "Rendered",
     "TemplateError",
     "Templates",
+    "cyrillic_share",
+    "to_cyrillic",
 ]
 
 # The languages the built-in templates are written in; English is the fallback.
@@ -53,8 +59,61 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+\n")
 
 
-class TemplateError(Exception):
-    """A template is missing or broken; the message names the file and the line."""
+# Serbian is written in both scripts; the templates are in Latin and their literal text is
+# transliterated for customers who write in Cyrillic (values such as order numbers are not).
+_LATIN_DIGRAPHS = {
+    "lj": "љ",
+    "nj": "њ",
+    "dž": "џ",
+    "Lj": "Љ",
+    "Nj": "Њ",
+    "Dž": "Џ",
+    "LJ": "Љ",
+    "NJ": "Њ",
+    "DŽ": "Џ",
+}
+_LATIN = dict(zip("abvgdđežzijklmnoprstćufhcčš", "абвгдђежзијклмнопрстћуфхцчш", strict=True))
+_LATIN |= {k.upper(): v.upper() for k, v in _LATIN.items()}
+
+
+def to_cyrillic(text: str) -> str:
+    """Serbian Latin text in Cyrillic (Gaj's alphabet maps one to one, digraphs first)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        pair = text[i : i + 2]
+        if pair in _LATIN_DIGRAPHS:
+            out.append(_LATIN_DIGRAPHS[pair])
+            i += 2
+            continue
+        out.append(_LATIN.get(text[i], text[i]))
+        i += 1
+    return "".join(out)
+
+
+def cyrillic_share(text: str) -> float:
+    """The share of Cyrillic among the letters of ``text`` (0 when it has none)."""
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
+
+
+class _Cyrillic(Extension):
+    """Transliterates the literal text of the Serbian templates while they are compiled."""
+
+    def filter_stream(self, stream: TokenStream) -> TokenStream:
+        if not (stream.name or "").startswith("sr/"):
+            return stream
+
+        def tokens() -> Iterator[Token]:
+            for token in stream:
+                if token.type == "data":
+                    yield Token(token.lineno, "data", to_cyrillic(token.value))
+                else:
+                    yield token
+
+        return TokenStream(tokens(), stream.name, stream.filename)
 
 
 @dataclass(frozen=True)
@@ -151,14 +210,9 @@ class Templates:
             loaders.append(jinja2.FileSystemLoader(override_dir))
         loaders.append(jinja2.FileSystemLoader(_PACKAGE_TEMPLATES))
         self.override_dir = override_dir
-        self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        loader = jinja2.ChoiceLoader(loaders)
+        self.env = _environment(loader)
+        self.cyrillic_env = _environment(loader, _Cyrillic)
 
     def _exists(self, name: str) -> bool:
         try:
@@ -189,13 +243,16 @@ class Templates:
         *,
         default_language: str = FALLBACK,
         html: bool = True,
+        cyrillic: bool = False,
     ) -> Rendered:
+        """The reply; ``cyrillic`` writes Serbian in Cyrillic (other languages ignore it)."""
         language = self.language_for(facts.language, default_language)
         name = self.template_for(language, facts.failure_type)
         context = facts.context() | {"language": language}
+        env = self.cyrillic_env if cyrillic and language == "sr" else self.env
         try:
-            reply = _normalise(self.env.get_template(name).render(context))
-            common = self.env.get_template(f"{language}/common.txt.j2")
+            reply = _normalise(env.get_template(name).render(context))
+            common = env.get_template(f"{language}/common.txt.j2")
             module = common.make_module(context)
             intro = ""
             if quote is not None:
@@ -229,6 +286,18 @@ class Templates:
 
     def languages(self) -> list[str]:
         return [lang for lang in LANGUAGES if self._exists(f"{lang}/base.txt.j2")]
+
+
+def _environment(loader: jinja2.BaseLoader, *extensions: type[Extension]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        extensions=list(extensions),
+    )
 
 
 def _describe(exc: jinja2.TemplateError, name: str | None = None) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from amends.config import inspect_config, load_config
+from amends.config.schema import DEFAULT_COMPENSATION
 from amends.config.secrets import read_secret, secret_problems
 from amends.errors import ConfigError
 from amends.mailboxes import sync_options
@@ -48,6 +49,9 @@ def test_example_config_is_valid_and_complete() -> None:
     # Relative paths are resolved against the file's folder, not the working directory.
     assert config.database.url == f"sqlite:///{ROOT / 'amends.db'}"
     assert config.classifier.model_dir == ROOT / "amends-models"
+    # The example shows the built-in gestures, so it must stay equal to them.
+    shown = {label: (c.normal, c.strong) for label, c in config.compensation.items()}
+    assert shown == DEFAULT_COMPENSATION
 
 
 def test_defaults_fill_everything_not_given(tmp_path: Path) -> None:
@@ -284,3 +288,39 @@ def test_secrets_come_from_environment_or_file(
     assert problem.key == "mailboxes[0].imap.password_env"
     assert problem.line == 6
     assert "AMENDS_TEST_IMAP_PASSWORD is not set" in problem.message
+
+
+def test_compensation_entries_replace_the_built_in_ones(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[compensation.delay]\nnormal = "discount:5"\nstrong = "credit:30 PLN"\n'
+    config = load_config(write(tmp_path, text))
+    assert config.gesture_for("delay", strong=False) == "discount:5"
+    assert config.gesture_for("delay", strong=True) == "credit:30 PLN"
+    assert config.gesture_for("wrong_item", strong=False) == "keep_item"  # built-in stays
+    assert config.gesture_for("a_custom_label", strong=True) == "credit:20 EUR"  # the default
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            '[compensation.delay]\nnormal = "hug"\nstrong = "upgrade"',
+            'compensation.delay.normal: expected a gesture such as "discount:10"',
+        ),
+        (
+            '[compensation.delay]\nnormal = "discount:150"\nstrong = "upgrade"',
+            "expected a discount in percent",
+        ),
+        ('[compensation.delay]\nnormal = "credit"\nstrong = "upgrade"', 'such as "credit:20 EUR"'),
+        (
+            '[compensation.delay]\nnormal = "upgrade:2"\nstrong = "upgrade"',
+            'expected "upgrade" without a value',
+        ),
+        (
+            '[compensation.parking]\nnormal = "upgrade"\nstrong = "upgrade"',
+            'compensation.parking: unknown failure type "parking"',
+        ),
+    ],
+)
+def test_compensation_is_validated(tmp_path: Path, entry: str, expected: str) -> None:
+    found = messages(write(tmp_path, MINIMAL + "\n" + entry + "\n"))
+    assert len(found) == 1 and expected in found[0], found

@@ -1,0 +1,164 @@
+"""A recovery draft as a complete RFC 5322 reply, with every header made safe.
+
+Customer-supplied text (their name, their subject, their Message-IDs) never reaches a header
+as given: control characters and line breaks are removed, the length is bounded, and the
+``email`` package's SMTP policy encodes anything that is not ASCII (RFC 2047).
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+__all__ = [
+    "DraftHeaders",
+    "UndeliverableAddress",
+    "build_draft",
+    "clean_header_text",
+    "mailbox_address",
+    "reply_subject",
+]
+
+SUBJECT_MAX = 200
+NAME_MAX = 100
+NOTE_MAX = 500
+# References keeps the thread's root and its newest ids (RFC 5322 3.6.4 allows trimming).
+MAX_REFERENCES = 20
+_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]{1,250}@[\x21-\x3b\x3d\x3f-\x7e]{1,250}$")
+# Local parts that never read replies.
+_NO_REPLY = re.compile(
+    r"^(no-?reply|do-?not-?reply|noreply-[\w.-]*|mailer-daemon|postmaster|bounces?)(\+.*)?$",
+    re.IGNORECASE,
+)
+
+
+class UndeliverableAddress(ValueError):
+    """The address cannot receive a reply (malformed, or a no-reply address)."""
+
+
+def _decoded(value: str) -> str:
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+        return value
+
+
+def clean_header_text(value: str | None, limit: int) -> str:
+    """``value`` fit for a header: no control characters or line breaks, one space between
+    words, at most ``limit`` characters, and no RFC 2047 encoded words.
+
+    Encoded words are decoded first and any "=?" left is broken up: the ``email`` package
+    decodes encoded words in the values it is given, so "=?x?q?=0D=0ABcc:...?=" would otherwise
+    become a line break in the header it writes.
+    """
+    if not value:
+        return ""
+    value = _decoded(value)
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if char.isspace() or category in {"Zl", "Zp"}:
+            kept.append(" ")
+        elif category in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+            continue
+        else:
+            kept.append(char)
+    text = " ".join("".join(kept).split()).replace("=?", "=\u2060?")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mailbox_address(address: str, name: str | None = None) -> Address:
+    """An ``Address`` for a header; raises UndeliverableAddress for anything unusable."""
+    address = clean_header_text(address, 320)
+    local, _, domain = address.rpartition("@")
+    malformed = address.count("@") != 1 or not local or "." not in domain or " " in address
+    if malformed or not address.isascii():
+        raise UndeliverableAddress(f"{address!r} is not a deliverable e-mail address")
+    if _NO_REPLY.match(local):
+        raise UndeliverableAddress(f"{address} is a no-reply address")
+    try:
+        return Address(display_name=clean_header_text(name, NAME_MAX), addr_spec=address)
+    except (ValueError, IndexError) as exc:  # the header parser's verdict on the address
+        raise UndeliverableAddress(f"{address!r} is not a valid e-mail address: {exc}") from exc
+
+
+def reply_subject(stripped_subject: str, token: str) -> str:
+    """``Re: <subject> <token>`` from a subject whose reply prefixes are already removed."""
+    subject = clean_header_text(stripped_subject, SUBJECT_MAX)
+    if token and token not in subject:
+        subject = f"{subject} {token}".strip()
+    return f"Re: {subject}" if subject else f"Re: {token}".strip()
+
+
+def _message_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip().removeprefix("<").removesuffix(">").strip()
+    return text if _ID.match(text) else None
+
+
+def _references(in_reply_to: str | None, references: Sequence[str]) -> list[str]:
+    ids: list[str] = []
+    for raw in [*references, in_reply_to or ""]:
+        clean = _message_id(raw)
+        if clean and clean not in ids:
+            ids.append(clean)
+    if len(ids) > MAX_REFERENCES:
+        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
+    return ids
+
+
+@dataclass(frozen=True)
+class DraftHeaders:
+    sender: Address
+    recipient: Address
+    subject: str
+    message_id: str  # ours, without angle brackets
+    date: datetime
+    ticket_id: int
+    in_reply_to: str | None = None  # the customer's Message-ID
+    references: tuple[str, ...] = ()  # the customer's References
+    owner: str | None = None
+    lint: str = "ok"
+    note: str | None = None
+    language: str | None = None
+
+
+def build_draft(headers: DraftHeaders, text: str, html: str | None = None) -> bytes:
+    """The draft's bytes (CRLF line ends), ready for IMAP APPEND."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = headers.sender
+    message["To"] = headers.recipient
+    message["Subject"] = clean_header_text(headers.subject, SUBJECT_MAX + 20)
+    message["Date"] = format_datetime(headers.date)
+    message["Message-ID"] = f"<{headers.message_id}>"
+    parent = _message_id(headers.in_reply_to)
+    if parent:
+        message["In-Reply-To"] = f"<{parent}>"
+    chain = _references(parent, headers.references)
+    if chain:
+        message["References"] = " ".join(f"<{i}>" for i in chain)
+    if headers.language:
+        message["Content-Language"] = clean_header_text(headers.language, 16)
+    # Internal notes for the owner: mail clients keep X- headers out of the reply they send.
+    message["X-Amends-Ticket"] = str(headers.ticket_id)
+    if headers.owner:
+        message["X-Amends-Owner"] = clean_header_text(headers.owner, NAME_MAX)
+    message["X-Amends-Lint"] = clean_header_text(headers.lint, NOTE_MAX) or "ok"
+    if headers.note:
+        message["X-Amends-Note"] = clean_header_text(headers.note, NOTE_MAX)
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if html is not None:
+        message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message.as_bytes()

@@ -1,0 +1,79 @@
+"""Text folding for phrase matching: case, diacritics, script and typography made uniform.
+
+``fold`` keeps a map from every folded character back to the original text, so a match found
+in folded text can be shown to the user as the customer or agent wrote it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["Folded", "fold", "fold_mapped"]
+
+# Serbian Cyrillic to Latin (gaj's alphabet), so one pattern serves both scripts.
+_CYRILLIC_LETTERS = "абвгдђежзијклљмнњопрстћуфхцчџш"
+_LATIN_LETTERS = "a b v g d đ e ž z i j k l lj m n nj o p r s t ć u f h c č dž š"
+_CYRILLIC = dict(zip(_CYRILLIC_LETTERS, _LATIN_LETTERS.split(), strict=True))
+_PLAIN = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u202f": " ",
+    "ł": "l", "đ": "d", "ø": "o", "ß": "ss",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    text = _PLAIN.get(char, char).casefold()
+    text = "".join(_CYRILLIC.get(c, c) for c in text)
+    text = "".join(_PLAIN.get(c, c) for c in text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # NFC again: Hangul syllables decompose into jamo under NFKD and must be put back.
+    return unicodedata.normalize("NFC", kept)
+
+
+class Folded(str):
+    """Folded text that remembers, for each of its characters, where it came from."""
+
+    origin: tuple[int, ...]
+    source: str
+
+    def original(self, start: int, end: int) -> str:
+        """The original text behind the folded span ``[start, end)``."""
+        if start >= end or not self.origin:
+            return ""
+        first = self.origin[start]
+        last = self.origin[end - 1]
+        return self.source[first : last + 1]
+
+
+def fold_mapped(text: str) -> Folded:
+    out: list[str] = []
+    origin: list[int] = []
+    space = True  # drops leading whitespace
+    for index, char in enumerate(text):
+        if char.isspace() or unicodedata.category(char) == "Cc":
+            if not space:
+                out.append(" ")
+                origin.append(index)
+                space = True
+            continue
+        folded = _fold_char(char)
+        for piece in folded:
+            out.append(piece)
+            origin.append(index)
+        space = space and not folded
+    if out and out[-1] == " ":
+        out.pop()
+        origin.pop()
+    result = Folded("".join(out))
+    result.origin = tuple(origin)
+    result.source = text
+    return result
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, Serbian in Latin script, plain quotes, single spaces."""
+    return str(fold_mapped(text))

@@ -1,0 +1,118 @@
+"""The recovery lint in every language: each banned phrase caught, each required one recognised."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from outbox.facts import extract_facts
+from outbox.fold import fold, fold_mapped
+from outbox.lint import CHECKS, lint, reply_text, summary
+from outbox.phrases import BANNED, LANGUAGES, OPENERS, REQUIRED
+
+GOOD_REPLY = """Dear Jane,
+
+I'm sorry, and I understand how frustrating this must be.
+
+You received a different item from the one you ordered with order 4411.
+
+I have arranged for the correct item to be sent to you today.
+
+Does this solution work for you?
+
+Kind regards,
+Ana"""
+
+LANGS = sorted(LANGUAGES)
+
+
+def codes(text: str) -> set[str]:
+    return {f.code for f in lint(text)}
+
+
+def test_a_good_reply_is_clean() -> None:
+    assert lint(GOOD_REPLY) == []
+    assert summary(lint(GOOD_REPLY)) == "ok"
+
+
+@pytest.mark.parametrize("language", LANGS)
+@pytest.mark.parametrize("name", BANNED + OPENERS)
+def test_every_banned_example_is_flagged(language: str, name: str) -> None:
+    examples = LANGUAGES[language].EXAMPLES.get(name, [])
+    assert examples, f"{language}: no examples for {name}"
+    code = CHECKS[name].code
+    for sentence in examples:
+        if name in OPENERS:
+            text = GOOD_REPLY.replace("I'm sorry, and", sentence + " I'm sorry, and")
+        else:
+            text = GOOD_REPLY.replace("Does this solution", sentence + " Does this solution")
+        assert code in codes(text), f"{language}: {sentence!r} not flagged as {code}"
+
+
+@pytest.mark.parametrize("language", LANGS)
+@pytest.mark.parametrize("name", REQUIRED)
+def test_every_required_example_is_recognised(language: str, name: str) -> None:
+    examples = LANGUAGES[language].EXAMPLES.get(name, [])
+    assert examples, f"{language}: no examples for {name}"
+    for sentence in examples:
+        found = any(re.search(p, fold(sentence)) for p in getattr(LANGUAGES[language], name))
+        assert found, f"{language}: {sentence!r} is not recognised as {name}"
+
+
+@pytest.mark.parametrize("language", LANGS)
+@pytest.mark.parametrize("name", BANNED + OPENERS + REQUIRED)
+def test_every_pattern_has_an_example(language: str, name: str) -> None:
+    module = LANGUAGES[language]
+    examples = [fold(s) for s in module.EXAMPLES.get(name, [])]
+    for pattern in getattr(module, name):
+        assert any(re.search(pattern, e) for e in examples), (
+            f"{language}.{name}: no example matches {pattern!r}"
+        )
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_order_numbers_are_extracted(language: str) -> None:
+    for sentence, expected in LANGUAGES[language].ORDER_EXAMPLES:
+        assert expected in extract_facts(sentence).orders, sentence
+
+
+@pytest.mark.parametrize(
+    ("missing", "code"),
+    [
+        ("I'm sorry, and I understand how frustrating this must be.", "missing_apology"),
+        ("Does this solution work for you?", "missing_satisfaction_question"),
+        ("I have arranged for the correct item to be sent to you today.", "missing_action"),
+    ],
+)
+def test_missing_parts_are_reported(missing: str, code: str) -> None:
+    assert code in codes(GOOD_REPLY.replace(missing, ""))
+
+
+def test_unfortunately_only_counts_as_the_opening() -> None:
+    later = GOOD_REPLY.replace("Kind regards", "Unfortunately the old one is gone.\n\nKind regards")
+    assert "unfortunately_opener" not in codes(later)
+    opening = GOOD_REPLY.replace("I'm sorry", "Unfortunately, I'm sorry")
+    assert "unfortunately_opener" in codes(opening)
+    one_line = GOOD_REPLY.replace("Dear Jane,\n\n", "Dear Jane,\nUnfortunately the order is late. ")
+    assert "unfortunately_opener" in codes(one_line)
+
+
+def test_findings_quote_the_original_words() -> None:
+    finding = next(f for f in lint(GOOD_REPLY + "\nIt’s  COMPANY Policy.") if f.code == "policy")
+    assert finding.excerpt == "COMPANY Policy"
+
+
+def test_quoted_customer_text_is_not_the_agents() -> None:
+    text = (
+        GOOD_REPLY + "\n\nOn 3 Nov, Jane wrote:\n> Unfortunately it is company policy, you said.\n"
+    )
+    assert reply_text(text) == GOOD_REPLY
+    assert lint(reply_text(text)) == []
+
+
+def test_folding_keeps_a_map_to_the_original() -> None:
+    folded = fold_mapped("Извињавам  се, ŽAO mi je")
+    assert str(folded) == "izvinjavam se, zao mi je"
+    assert folded.original(0, 10) == "Извињавам"
+    assert fold("한국어 입니다") == "한국어 입니다"
