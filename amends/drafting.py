@@ -38,6 +38,7 @@ from inbox.connection import (
     logout,
     session_errors,
 )
+from inbox.errors import MailboxError, MailboxUnavailable
 from inbox.store import MESSAGE_ID_KEY
 from inbox.threads import make_message_id, strip_reply_prefixes, subject_token
 from models.columns import utc_now
@@ -155,7 +156,7 @@ def _note(session: Session, ticket: Ticket, extra: Sequence[str]) -> str | None:
     return " | ".join(parts) or None
 
 
-def _message_id(config: Config, mailbox: MailboxSettings, key: bytes, draft: Draft) -> str:
+def _message_id(mailbox: MailboxSettings, key: bytes, draft: Draft) -> str:
     domain = mailbox.address.rpartition("@")[2] or "localhost"
     return make_message_id(
         draft.ticket_id,
@@ -198,15 +199,24 @@ class Drafter:
         return list(session.exec(query))
 
     def render_pending(self, report: DraftReport) -> None:
+        seen: set[int] = set()
         while True:
             with Session(self.engine) as session:
-                tickets = self.pending(session, BATCH)
+                tickets = [t for t in self.pending(session, BATCH) if t.id not in seen]
                 if not tickets:
                     return
+                seen.update(t.id for t in tickets if t.id is not None)
                 messages = first_messages(session, [t.id for t in tickets if t.id is not None])
                 for ticket in tickets:
-                    message = messages.get(ticket.id or 0)
-                    draft = self.render(session, ticket, message, revision=1)
+                    try:
+                        draft = self.render(
+                            session, ticket, messages.get(ticket.id or 0), revision=1
+                        )
+                    except DraftError as exc:
+                        # Left for a person (`amends tickets show`); the others go on.
+                        log.warning("%s: %s", self.mailbox.name, exc.message)
+                        report.skipped[exc.message] = report.skipped.get(exc.message, 0) + 1
+                        continue
                     if draft.state is DraftState.DISCARDED:
                         reason = draft.note or "no draft"
                         report.skipped[reason] = report.skipped.get(reason, 0) + 1
@@ -240,7 +250,7 @@ class Drafter:
             subject="",
             body_text="",
         )
-        draft.message_id = _message_id(self.config, self.mailbox, self.key, draft)
+        draft.message_id = _message_id(self.mailbox, self.key, draft)
         stripped = strip_reply_prefixes(message.subject or ticket.subject or "")
         draft.subject = reply_subject(stripped, subject_token(ticket.id))
         to = recipient(self.config, customer, message)
@@ -319,7 +329,7 @@ class Drafter:
         assert customer is not None
         to = recipient(self.config, customer, message)
         if to.address is None:
-            raise DraftError(f"draft {draft.id}: {to.skip_reason}")
+            raise DraftError(f"no draft: {to.skip_reason}")
         findings = [Finding(**f) for f in draft.lint_findings]
         references = tuple((message.references or "").split())
         return DraftHeaders(
@@ -387,7 +397,17 @@ class Drafter:
     def _deliver_one(
         self, session: Session, client: IMAPClient, draft: Draft, folder: str, report: DraftReport
     ) -> None:
-        raw = build_draft(self.headers(session, draft), draft.body_text, draft.body_html)
+        try:
+            headers = self.headers(session, draft)
+        except DraftError as exc:
+            # The customer's address bounced (or changed) since the draft was written.
+            draft.state = DraftState.DISCARDED
+            draft.note = exc.message
+            session.add(draft)
+            session.commit()
+            report.skipped[exc.message] = report.skipped.get(exc.message, 0) + 1
+            return
+        raw = build_draft(headers, draft.body_text, draft.body_html)
         with session_errors(client, f"appending a draft to {folder!r}"):
             result = append_draft(client, folder, raw, draft.message_id, draft.created_at)
         draft.state = DraftState.APPENDED
@@ -426,6 +446,21 @@ class Drafter:
     def keyword(self, owner: str) -> str:
         return f"{self.config.assignment.owner_keyword_prefix}{owner}"
 
+    def _store_keyword(self, client: IMAPClient, uids: list[int | None], ticket: Ticket) -> bool:
+        """Move the owner keyword; a server that refuses it (keyword limit) is logged, once."""
+        wanted = [uid for uid in uids if uid is not None]
+        try:
+            with session_errors(client, "setting owner keywords"):
+                if ticket.owner_keyword:
+                    client.remove_flags(wanted, [self.keyword(ticket.owner_keyword)])
+                client.add_flags(wanted, [self.keyword(ticket.owner or "")])
+        except MailboxUnavailable:
+            raise
+        except MailboxError as exc:
+            log.warning("%s: ticket %s: %s", self.mailbox.name, ticket.id, exc.message)
+            return False
+        return True
+
     def sync_keywords(self, client: IMAPClient, report: DraftReport) -> None:
         """Put the owner's keyword on each customer message whose ticket changed owner."""
         if not self.config.assignment.owner_keywords:
@@ -460,11 +495,7 @@ class Drafter:
                             )
                         )
                     )
-                    if uids:
-                        with session_errors(client, "setting owner keywords"):
-                            if ticket.owner_keyword:
-                                client.remove_flags(uids, [self.keyword(ticket.owner_keyword)])
-                            client.add_flags(uids, [self.keyword(ticket.owner or "")])
+                    if uids and self._store_keyword(client, uids, ticket):
                         report.keywords += 1
                 ticket.owner_keyword = ticket.owner
                 session.add(ticket)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -65,12 +66,33 @@ default_team = "orders"
 """
 
 
+ConfigMaker = Callable[[str], Config]
+
+
+@pytest.fixture
 def make_config(
+    tmp_path: Path, db_url: str, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
+) -> ConfigMaker:
+    """A configuration for the test's database and IMAP account, with teams and agents, and
+    ``extra`` TOML at the end."""
+
+    def make(extra: str = "") -> Config:
+        return _config(tmp_path, db_url, imap_account, monkeypatch, extra)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config: ConfigMaker) -> Config:
+    return make_config("")
+
+
+def _config(
     tmp_path: Path,
     db_url: str,
     account: ImapAccount,
     monkeypatch: pytest.MonkeyPatch,
-    extra: str = "",
+    extra: str,
 ) -> Config:
     url = make_url(db_url)
     database = f'url = "{url._replace(password=None).render_as_string(hide_password=False)}"'
@@ -181,6 +203,21 @@ def pipeline(engine: Engine, config: Config) -> DraftReport:
     return write_drafts(engine, config, mailbox)
 
 
+def labelled(
+    engine: Engine, config: Config, account: ImapAccount, raws: list[bytes], failure_type: str
+) -> None:
+    """Deliver ``raws``, sync them, give every ticket ``failure_type`` (as the classifier
+    would) and assign them: the state the draft stage starts from."""
+    account.append_many("INBOX", raws)
+    build_watcher(config, config.mailboxes[0], engine).run_once()
+    with Session(engine) as session:
+        for ticket in session.exec(select(Ticket)):
+            ticket.failure_type = failure_type
+            session.add(ticket)
+        session.commit()
+    assign_pending(engine, config)
+
+
 def drafts_in(account: ImapAccount, folder: str = "Drafts") -> list[EmailMessage]:
     parsed = []
     for raw in account.fetch_all(folder):
@@ -205,13 +242,8 @@ def flags_of(account: ImapAccount, folder: str) -> dict[str, set[str]]:
 
 @pytest.mark.usefixtures("model")
 def test_complaints_become_threaded_drafts_once(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
     for raw in COMPLAINTS + MACHINES:
         imap_account.append("INBOX", raw)
 
@@ -277,14 +309,9 @@ def test_complaints_become_threaded_drafts_once(
 
 @pytest.mark.usefixtures("model")
 def test_draft_threads_under_the_customer_message(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
     """Dovecot's THREAD=REFERENCES (RFC 5256) puts the draft under the customer's message."""
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
     imap_account.append("INBOX", COMPLAINTS[0])
     pipeline(engine, config)
     imap_account.create_folder("Conversation")
@@ -299,22 +326,10 @@ def test_draft_threads_under_the_customer_message(
 
 @pytest.mark.usefixtures("model")
 def test_a_draft_appended_before_a_crash_is_not_appended_again(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
-    imap_account.append("INBOX", COMPLAINTS[0])
+    labelled(engine, config, imap_account, [COMPLAINTS[0]], "wrong_item")
     mailbox = config.mailboxes[0]
-    build_watcher(config, mailbox, engine).run_once()
-    with Session(engine) as session:
-        ticket = session.exec(select(Ticket)).one()
-        ticket.failure_type = "wrong_item"
-        session.add(ticket)
-        session.commit()
-    assign_pending(engine, config)
     drafter = Drafter(engine, config, mailbox)
     drafter.render_pending(DraftReport(mailbox.name))
     # The worker appended the draft and died before recording it.
@@ -334,13 +349,8 @@ def test_a_draft_appended_before_a_crash_is_not_appended_again(
 
 @pytest.mark.usefixtures("model")
 def test_reassign_relabel_and_regenerate(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
     imap_account.append("INBOX", COMPLAINTS[0])
     pipeline(engine, config)
     with Session(engine) as session:
@@ -378,14 +388,9 @@ def test_reassign_relabel_and_regenerate(
 
 @pytest.mark.usefixtures("model")
 def test_escalated_drafts_say_so_internally_and_go_to_owner_folders(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    make_config: ConfigMaker, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    extra = "[drafts]\nper_owner_folders = true\n"
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch, extra)
+    config = make_config("[drafts]\nper_owner_folders = true\n")
     angry = mail(
         "jane@example.net",
         "THIRD time wrong item - order 4411",
@@ -420,30 +425,19 @@ def test_escalated_drafts_say_so_internally_and_go_to_owner_folders(
 
 
 def test_no_draft_for_bounced_or_no_reply_addresses(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
-    imap_account.append(
-        "INBOX", mail("noreply@shop.example", "Your order is late", "Still late.", "n1@x.example")
-    )
-    imap_account.append(
-        "INBOX", mail("gone@example.net", "Parcel lost", "My parcel is lost.", "n2@x.example")
-    )
+    raws = [
+        mail("noreply@shop.example", "Your order is late", "Still late.", "n1@x.example"),
+        mail("gone@example.net", "Parcel lost", "My parcel is lost.", "n2@x.example"),
+    ]
+    labelled(engine, config, imap_account, raws, "lost_item")
     mailbox = config.mailboxes[0]
-    build_watcher(config, mailbox, engine).run_once()
     with Session(engine) as session:
-        for ticket in session.exec(select(Ticket)):
-            ticket.failure_type = "lost_item"
-            session.add(ticket)
         gone = session.exec(select(Customer).where(Customer.address == "gone@example.net")).one()
         gone.bounced = True
         session.add(gone)
         session.commit()
-    assign_pending(engine, config)
     report = write_drafts(engine, config, mailbox)
     assert report.rendered == 0 and report.appended == 0
     assert report.skipped == {
@@ -458,24 +452,13 @@ def test_no_draft_for_bounced_or_no_reply_addresses(
 
 
 def test_not_a_complaint_is_assigned_but_gets_no_draft(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
-    imap_account.append(
-        "INBOX", mail("q@example.net", "Opening hours", "When are you open?", "q1@x.example")
-    )
-    build_watcher(config, config.mailboxes[0], engine).run_once()
+    raws = [mail("q@example.net", "Opening hours", "When are you open?", "q1@x.example")]
+    labelled(engine, config, imap_account, raws, "not_a_complaint")
     with Session(engine) as session:
-        ticket = session.exec(select(Ticket)).one()
-        ticket.failure_type = "not_a_complaint"
-        session.add(ticket)
-        session.commit()
-    result = assign_pending(engine, config)
-    assert result.assigned == 1
+        assert session.exec(select(Ticket)).one().owner, "questions have an owner too"
+
     report = write_drafts(engine, config, config.mailboxes[0])
     assert (report.rendered, report.skipped) == (0, {})
     with Session(engine) as session:
@@ -485,34 +468,15 @@ def test_not_a_complaint_is_assigned_but_gets_no_draft(
 
 
 def test_killed_while_appending_then_restarted_makes_each_draft_once(
-    imap_account: ImapAccount,
-    engine: Engine,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    config: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
     """`amends drafts write` killed with SIGKILL mid-way, then run again: one draft each."""
-    config = make_config(tmp_path, db_url, imap_account, monkeypatch)
     count = 60
-    imap_account.append_many(
-        "INBOX",
-        [
-            mail(
-                f"c{i}@example.net",
-                f"Parcel {i} lost",
-                f"Parcel {9000 + i} is lost.",
-                f"k{i}@x.example",
-            )
-            for i in range(count)
-        ],
-    )
-    build_watcher(config, config.mailboxes[0], engine).run_once()
-    with Session(engine) as session:
-        for ticket in session.exec(select(Ticket)):
-            ticket.failure_type = "lost_item"
-            session.add(ticket)
-        session.commit()
-    assign_pending(engine, config)
+    raws = [
+        mail(f"c{i}@example.net", f"Parcel {i}", f"Parcel {9000 + i} is lost.", f"k{i}@x.example")
+        for i in range(count)
+    ]
+    labelled(engine, config, imap_account, raws, "lost_item")
     command = [sys.executable, "-m", "amends", "--config", str(config.source), "drafts", "write"]
     kills = 0
     for threshold in (5, 25):
@@ -537,3 +501,22 @@ def test_killed_while_appending_then_restarted_makes_each_draft_once(
         drafts = session.exec(select(Draft)).all()
         assert len(drafts) == count
         assert {d.state for d in drafts} == {DraftState.APPENDED}
+
+
+def test_a_bounce_between_writing_and_appending_stops_the_draft(
+    config: Config, engine: Engine, imap_account: ImapAccount
+) -> None:
+    labelled(engine, config, imap_account, [COMPLAINTS[1]], "delay")
+    mailbox = config.mailboxes[0]
+    Drafter(engine, config, mailbox).render_pending(DraftReport(mailbox.name))
+    with Session(engine) as session:
+        customer = session.exec(select(Customer)).one()
+        customer.bounced = True
+        session.add(customer)
+        session.commit()
+    report = write_drafts(engine, config, mailbox)
+    assert (report.appended, report.skipped) == (0, {"no draft: the address bounced": 1})
+    assert imap_account.fetch_all("Drafts") == []
+    with Session(engine) as session:
+        draft = session.exec(select(Draft)).one()
+        assert (draft.state, draft.note) == (DraftState.DISCARDED, "no draft: the address bounced")
