@@ -82,6 +82,13 @@ def mailbox_address(address: str, name: str | None = None) -> Address:
     """An ``Address`` for a header; raises UndeliverableAddress for anything unusable."""
     address = clean_header_text(address, 320)
     local, _, domain = address.rpartition("@")
+    if local.isascii() and not domain.isascii():
+        # An internationalised domain is reachable under its IDNA (punycode) name.
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise UndeliverableAddress(f"{address!r} has an invalid domain") from exc
+        address = f"{local}@{domain}"
     malformed = address.count("@") != 1 or not local or "." not in domain or " " in address
     if malformed or not address.isascii():
         raise UndeliverableAddress(f"{address!r} is not a deliverable e-mail address")

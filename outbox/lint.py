@@ -74,6 +74,7 @@ CHECKS: dict[str, Check] = {
 _GREETING_MAX = 80
 _GREETING_END = (",", ":", "!", "،")
 _EXCERPT_MAX = 80
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _excerpt(folded: Folded, match: re.Match[str]) -> str:
 def _openings(text: str) -> list[str]:
     """Where the reply opens: its first paragraph without a salutation line, and the second
     paragraph when the first is a one-line greeting ("Dear Ana," / "안녕하십니까, 고객님.")."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     if not paragraphs:
         return []
     first = paragraphs[0]
@@ -131,13 +132,36 @@ def _search(names: Iterable[str], folded: Folded) -> Iterator[tuple[str, re.Matc
                 break
 
 
+@dataclass(frozen=True)
+class _Scan:
+    banned: tuple[tuple[str, str], ...]  # (phrase list, the words as written)
+    present: frozenset[str]  # the required phrase lists found
+
+
+@lru_cache(maxsize=8192)
+def _scan(paragraph: str) -> _Scan:
+    """One paragraph's banned and required phrases. Cached: a template's paragraphs repeat
+    from draft to draft, only those holding a name or an order number differ."""
+    folded = fold_mapped(paragraph)
+    banned = tuple((name, _excerpt(folded, match)) for name, match in _search(BANNED, folded))
+    return _Scan(banned, frozenset(name for name, _ in _search(REQUIRED, folded)))
+
+
 def lint(text: str) -> list[Finding]:
-    """Every problem in a reply's own text (without the quoted customer message)."""
-    folded = fold_mapped(text)
-    findings: list[Finding] = []
-    for name, match in _search(BANNED, folded):
-        check = CHECKS[name]
-        findings.append(Finding(check.code, check.level, check.message, _excerpt(folded, match)))
+    """Every problem in a reply's own text (without the quoted customer message).
+
+    Phrases are looked for within paragraphs: a phrase split by a blank line is not one.
+    """
+    scans = [_scan(p.strip()) for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    first: dict[str, str] = {}
+    for scan in scans:
+        for name, excerpt in scan.banned:
+            first.setdefault(name, excerpt)
+    findings = [
+        Finding(CHECKS[name].code, CHECKS[name].level, CHECKS[name].message, first[name])
+        for name in BANNED
+        if name in first
+    ]
     for opening in map(fold_mapped, _openings(text)):
         opener = next(_search(OPENERS, opening), None)
         if opener is not None:
@@ -146,7 +170,7 @@ def lint(text: str) -> list[Finding]:
                 Finding(check.code, check.level, check.message, _excerpt(opening, opener[1]))
             )
             break
-    present = {name for name, _ in _search(REQUIRED, folded)}
+    present = frozenset().union(*(scan.present for scan in scans))
     for name in REQUIRED:
         if name not in present:
             check = CHECKS[name]

@@ -520,3 +520,38 @@ def test_a_bounce_between_writing_and_appending_stops_the_draft(
     with Session(engine) as session:
         draft = session.exec(select(Draft)).one()
         assert (draft.state, draft.note) == (DraftState.DISCARDED, "no draft: the address bounced")
+
+
+def test_real_world_mail_gets_drafts_only_for_people(
+    config: Config, engine: Engine, imap_account: ImapAccount, corpus_messages: list[Path]
+) -> None:
+    """Every message of the shared corpora (bounces, auto-replies, lists, broken MIME, odd
+    charsets and names): drafts are built for customers only, and every one is well-formed."""
+    raws = [raw for path in corpus_messages if (raw := path.read_bytes())]
+    labelled(engine, config, imap_account, raws, "delay")
+    with Session(engine) as session:
+        for ticket in session.exec(select(Ticket).where(Ticket.status == TicketStatus.UNSURE)):
+            ticket.status = TicketStatus.NEW
+            session.add(ticket)
+        session.commit()
+    assign_pending(engine, config)
+    report = write_drafts(engine, config, config.mailboxes[0])
+    with Session(engine) as session:
+        tickets = session.exec(select(Ticket)).all()
+        drafts = session.exec(select(Draft)).all()
+        kinds = {
+            d.id: session.get(Message, d.inbound_message_id).kind  # type: ignore[union-attr]
+            for d in drafts
+        }
+    assert report.rendered > 20 and report.appended == report.rendered
+    assert len(drafts) == len([t for t in tickets if t.status == TicketStatus.DRAFTED]) + sum(
+        report.skipped.values()
+    )
+    assert set(kinds.values()) == {MessageKind.CUSTOMER}
+    appended = drafts_in(imap_account)
+    assert len(appended) == report.appended
+    for draft in appended:
+        recipient = draft["To"].addresses[0].addr_spec.lower()
+        assert not recipient.startswith(("mailer-daemon", "postmaster", "noreply", "no-reply"))
+        assert draft["X-Amends-Ticket"] and draft["X-Amends-Owner"] in {"ana", "marek"}
+        assert draft.get_body(("plain",)) is not None

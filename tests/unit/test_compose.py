@@ -164,6 +164,10 @@ def test_undeliverable_addresses(address: str) -> None:
         mailbox_address(address)
 
 
+def test_an_internationalised_domain_is_written_in_punycode() -> None:
+    assert mailbox_address("jdoe@mächine.example").addr_spec == "jdoe@xn--mchine-bua.example"
+
+
 def test_a_name_with_quotes_and_commas_stays_one_address() -> None:
     address = mailbox_address("jane@example.net", 'Doe, Jane "JD" <evil@example.org>')
     message = parse(build_draft(headers(recipient=address), "x"))
