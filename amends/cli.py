@@ -189,6 +189,7 @@ def doctor(obj: Context) -> None:
 
 
 def main() -> None:
+    # Importing these modules registers their commands on `cli`.
     import amends.cli_classifier
     import amends.cli_drafts  # noqa: F401
 
