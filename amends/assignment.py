@@ -392,16 +392,7 @@ def _assign_one(
     if ticket.id in manual and ticket.owner:
         # Labelled after a person assigned it: the person's choice stands.
         ticket.status = TicketStatus.ASSIGNED
-        session.add(ticket)
-        session.add(
-            EventLog(
-                ticket_id=ticket.id,
-                mailbox=ticket.mailbox,
-                kind="assigned",
-                detail=f"kept {ticket.owner}: assigned by hand",
-                data={"owner": ticket.owner, "rule": KEPT},
-            )
-        )
+        _record(session, ticket, None, f"kept {ticket.owner}: assigned by hand", {"rule": KEPT})
         return "kept", state
     owner, last_ticket = last.get(ticket.id or 0, (None, None))
     facts = TicketFacts(
@@ -421,31 +412,39 @@ def _assign_one(
     ticket.escalated = decision.escalated
     if ready:
         ticket.status = TicketStatus.ASSIGNED
-    session.add(ticket)
-    if decision.owner:
-        session.add(
-            Assignment(
-                ticket_id=ticket.id or 0,
-                owner=decision.owner,
-                team=decision.team,
-                rule=decision.rule,
-                reason=decision.reason,
-            )
+    row = (
+        Assignment(
+            ticket_id=ticket.id or 0,
+            owner=decision.owner,
+            team=decision.team,
+            rule=decision.rule,
+            reason=decision.reason,
         )
-    session.add(
-        EventLog(
-            ticket_id=ticket.id,
-            mailbox=ticket.mailbox,
-            kind="assigned",
-            detail=f"{decision.owner or 'nobody'} by rule {decision.rule}: {decision.reason}",
-            data={"owner": decision.owner, "team": decision.team, "rule": decision.rule},
-        )
+        if decision.owner
+        else None
     )
+    detail = f"{decision.owner or 'nobody'} by rule {decision.rule}: {decision.reason}"
+    _record(session, ticket, row, detail, {"team": decision.team, "rule": decision.rule})
     if decision.rule == ROUND_ROBIN and decision.team and decision.owner:
         robin = dict(state.last_round_robin or {})
         robin[decision.team] = decision.owner
         state = TeamState(robin)
     return ("triaged" if decision.rule == TRIAGE else "assigned"), state
+
+
+def _record(
+    session: Session,
+    ticket: Ticket,
+    assignment: Assignment | None,
+    detail: str,
+    data: dict[str, object],
+) -> None:
+    """Store the ticket with its owner, the assignment (None when no one got it) and the
+    timeline entry, in the caller's transaction."""
+    session.add(ticket)
+    if assignment is not None:
+        session.add(assignment)
+    session.add(EventLog.about(ticket, "assigned", detail, {"owner": ticket.owner, **data}))
 
 
 def assign_by_hand(
@@ -474,25 +473,15 @@ def assign_by_hand(
         ticket.owner = agent
         if ticket.status == TicketStatus.NEW and ticket.failure_type is not None:
             ticket.status = TicketStatus.ASSIGNED
-        session.add(ticket)
-        session.add(
-            Assignment(
-                ticket_id=ticket_id,
-                owner=agent,
-                rule=MANUAL,
-                reason=reason,
-                manual=True,
-                assigned_by=by,
-            )
+        row = Assignment(
+            ticket_id=ticket_id,
+            owner=agent,
+            rule=MANUAL,
+            reason=reason,
+            manual=True,
+            assigned_by=by,
         )
-        session.add(
-            EventLog(
-                ticket_id=ticket_id,
-                mailbox=ticket.mailbox,
-                kind="assigned",
-                detail=f"{agent} by hand{f' ({by})' if by else ''}: {reason}",
-                data={"owner": agent, "previous": previous, "rule": MANUAL, "by": by},
-            )
-        )
+        detail = f"{agent} by hand{f' ({by})' if by else ''}: {reason}"
+        _record(session, ticket, row, detail, {"previous": previous, "rule": MANUAL, "by": by})
         session.commit()
     return ticket, previous

@@ -262,12 +262,11 @@ def _classify_batch(
                 f"repeat failure: earlier complaint(s) {', '.join(f'#{i}' for i in repeat_of)}"
             )
         session.add(
-            EventLog(
-                ticket_id=ticket.id,
-                mailbox=ticket.mailbox,
-                kind="classified",
-                detail="; ".join(notes),
-                data={"label": label, "probability": round(probability, 4), "unsure": unsure},
+            EventLog.about(
+                ticket,
+                "classified",
+                "; ".join(notes),
+                {"label": label, "probability": round(probability, 4), "unsure": unsure},
             )
         )
         counts["classified"] += 1

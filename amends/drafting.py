@@ -258,14 +258,7 @@ class Drafter:
             draft.state = DraftState.DISCARDED
             draft.note = to.skip_reason
             session.add(draft)
-            session.add(
-                EventLog(
-                    ticket_id=ticket.id,
-                    mailbox=ticket.mailbox,
-                    kind="draft_skipped",
-                    detail=f"no draft: {to.skip_reason}",
-                )
-            )
+            session.add(EventLog.about(ticket, "draft_skipped", f"no draft: {to.skip_reason}"))
             return draft
         agent = self.config.agent(ticket.owner)
         strong = ticket.severity == Severity.SEVERE or ticket.repeat_failure
@@ -308,13 +301,12 @@ class Drafter:
         draft.note = _note(session, ticket, [*rendered.notes, *extra_notes])
         session.add(draft)
         session.add(
-            EventLog(
-                ticket_id=ticket.id,
-                mailbox=ticket.mailbox,
-                kind="draft_rendered",
-                detail=f"{rendered.template} for {to.address.addr_spec}, revision {revision}; "
+            EventLog.about(
+                ticket,
+                "draft_rendered",
+                f"{rendered.template} for {to.address.addr_spec}, revision {revision}; "
                 f"lint: {summary(findings)}",
-                data={"message_id": draft.message_id, "revision": revision},
+                {"message_id": draft.message_id, "revision": revision},
             )
         )
         return draft
@@ -417,21 +409,19 @@ class Drafter:
         draft.appended_at = utc_now()
         session.add(draft)
         ticket = session.get(Ticket, draft.ticket_id)
-        if ticket is not None and ticket.status == TicketStatus.ASSIGNED:
+        assert ticket is not None  # the draft cascades away with its ticket
+        if ticket.status == TicketStatus.ASSIGNED:
             ticket.status = TicketStatus.DRAFTED
             session.add(ticket)
         where = f"{folder} (UID {result.uid})" if result.uid else folder
         session.add(
-            EventLog(
-                ticket_id=draft.ticket_id,
-                mailbox=self.mailbox.name,
-                kind="draft_appended",
-                detail=(
-                    f"draft already in {where}: recorded, not appended again"
-                    if result.existed
-                    else f"draft appended to {where}"
-                ),
-                data={"message_id": draft.message_id, "uid": result.uid, "folder": folder},
+            EventLog.about(
+                ticket,
+                "draft_appended",
+                f"draft already in {where}: recorded, not appended again"
+                if result.existed
+                else f"draft appended to {where}",
+                {"message_id": draft.message_id, "uid": result.uid, "folder": folder},
             )
         )
         # One commit per draft: what is on the server and what is recorded differ by one at most.

@@ -81,12 +81,11 @@ def apply_label(
         ticket.status = TicketStatus.NEW
     session.add(ticket)
     session.add(
-        EventLog(
-            ticket_id=ticket.id,
-            mailbox=ticket.mailbox,
-            kind="labelled",
-            detail=f"{old or 'no label'} → {label} ({detail})",
-            data={"old": old, "new": label, "source": source.value, "by": given_by},
+        EventLog.about(
+            ticket,
+            "labelled",
+            f"{old or 'no label'} → {label} ({detail})",
+            {"old": old, "new": label, "source": source.value, "by": given_by},
         )
     )
     return Labelled(ticket.id, old, label, old != label)

@@ -122,3 +122,10 @@ class EventLog(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_type=sa.Text)
     data: dict[str, Any] | None = Field(default=None, sa_type=json_type())
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    @classmethod
+    def about(
+        cls, ticket: Ticket, kind: str, detail: str, data: dict[str, Any] | None = None
+    ) -> EventLog:
+        """An entry on ``ticket``'s timeline."""
+        return cls(ticket_id=ticket.id, mailbox=ticket.mailbox, kind=kind, detail=detail, data=data)
