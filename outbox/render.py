@@ -2,10 +2,11 @@
 
 Templates live in ``outbox/templates/<language>/``: ``base.txt.j2`` holds the recovery order,
 ``<failure_type>.txt.j2`` fills in the restated problem, the action and the prevention,
-``generic.txt.j2`` serves failure types without their own file, and ``common.txt.j2`` holds the
-gesture phrases and the line above the quote. A folder given as ``templates_dir`` (the same
-layout) overrides any of these files. Plain text comes from the ``.txt.j2`` files; the HTML
-alternative from ``layout.html.j2``, which is autoescaped.
+``generic.txt.j2`` serves failure types without their own file, ``common.txt.j2`` holds the
+gesture phrases and the line above the quote, and ``followup.txt.j2`` is the check-in sent a few
+days after the reply. A folder given as ``templates_dir`` (the same layout) overrides any of
+these files. Plain text comes from the ``.txt.j2`` files; the HTML alternative from
+``layout.html.j2``, which is autoescaped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "GESTURES",
     "LANGUAGES",
     "DraftFacts",
+    "FollowupFacts",
     "Gesture",
     "Quote",
     "Rendered",
@@ -38,6 +40,7 @@ __all__ = [
 LANGUAGES = ("en", "sr", "sl", "pl", "ko", "ro")
 FALLBACK = "en"
 GENERIC = "generic"
+FOLLOWUP = "followup"
 # Gesture kinds every language's common.txt.j2 words; the value is a percentage for
 # "discount", an amount with its currency for "credit", and unused otherwise.
 GESTURES = (
@@ -164,6 +167,41 @@ class DraftFacts:
 
 
 @dataclass(frozen=True)
+class FollowupFacts:
+    """What the follow-up template may use: the case the agent answered a few days ago."""
+
+    failure_type: str
+    language: str
+    agent: str
+    company: str
+    customer_name: str = ""
+    order: str | None = None
+    severe: bool = False
+    repeat: bool = False
+    ticket: int | None = None
+    subject: str = ""
+
+    @property
+    def strong(self) -> bool:
+        return self.severe or self.repeat
+
+    def context(self) -> dict[str, object]:
+        return {
+            "failure_type": self.failure_type,
+            "language": self.language,
+            "agent": self.agent,
+            "company": self.company,
+            "customer_name": self.customer_name,
+            "order": self.order,
+            "severe": self.severe,
+            "repeat": self.repeat,
+            "strong": self.strong,
+            "ticket": self.ticket,
+            "subject": self.subject,
+        }
+
+
+@dataclass(frozen=True)
 class Quote:
     """The customer's message, quoted below the reply."""
 
@@ -249,9 +287,9 @@ class Templates:
         language = self.language_for(facts.language, default_language)
         name = self.template_for(language, facts.failure_type)
         context = facts.context() | {"language": language}
-        env = self.cyrillic_env if cyrillic and language == "sr" else self.env
+        env = self._env_for(language, cyrillic)
+        reply = self._render_text(env, name, context)
         try:
-            reply = _normalise(env.get_template(name).render(context))
             common = env.get_template(f"{language}/common.txt.j2")
             module = common.make_module(context)
             intro = ""
@@ -259,13 +297,7 @@ class Templates:
                 intro = _normalise(str(getattr(module, "quote_intro")(quote.name, quote.date)))  # noqa: B009
         except jinja2.TemplateError as exc:
             raise TemplateError(_describe(exc, name)) from exc
-        notes = (
-            []
-            if language == facts.language
-            else [
-                f"no templates in {facts.language or 'the unknown language'}: written in {language}"
-            ]
-        )
+        notes = _fallback_notes(facts.language, language)
         lines = _quote_lines(quote) if quote is not None else []
         text = reply
         if lines:
@@ -273,6 +305,35 @@ class Templates:
             text = f"{reply}\n\n{intro}\n{quoted}"
         body_html = self._html(reply, language, intro, lines) if html else None
         return Rendered(name, language, reply, text + "\n", body_html, intro, notes)
+
+    def render_followup(
+        self,
+        facts: FollowupFacts,
+        *,
+        default_language: str = FALLBACK,
+        html: bool = True,
+        cyrillic: bool = False,
+    ) -> Rendered:
+        """The follow-up a few days after the reply: did the fix work, how satisfied is the
+        customer. Written in English where the language has no follow-up template."""
+        language = self.language_for(facts.language, default_language)
+        if not self._exists(f"{language}/{FOLLOWUP}.txt.j2"):
+            language = FALLBACK
+        name = f"{language}/{FOLLOWUP}.txt.j2"
+        context = facts.context() | {"language": language}
+        reply = self._render_text(self._env_for(language, cyrillic), name, context)
+        body_html = self._html(reply, language, "", []) if html else None
+        notes = _fallback_notes(facts.language, language)
+        return Rendered(name, language, reply, reply + "\n", body_html, notes=notes)
+
+    def _env_for(self, language: str, cyrillic: bool) -> jinja2.Environment:
+        return self.cyrillic_env if cyrillic and language == "sr" else self.env
+
+    def _render_text(self, env: jinja2.Environment, name: str, context: dict[str, object]) -> str:
+        try:
+            return _normalise(env.get_template(name).render(context))
+        except jinja2.TemplateError as exc:
+            raise TemplateError(_describe(exc, name)) from exc
 
     def _html(self, reply: str, language: str, intro: str, quote: Sequence[str]) -> str:
         paragraphs = [p.split("\n") for p in reply.split("\n\n")]
@@ -298,6 +359,12 @@ def _environment(loader: jinja2.BaseLoader, *extensions: type[Extension]) -> jin
         keep_trailing_newline=False,
         extensions=list(extensions),
     )
+
+
+def _fallback_notes(requested: str, language: str) -> list[str]:
+    if language == requested:
+        return []
+    return [f"no templates in {requested or 'the unknown language'}: written in {language}"]
 
 
 def _describe(exc: jinja2.TemplateError, name: str | None = None) -> str:
