@@ -108,7 +108,7 @@ def _database(config: Config) -> Iterator[Finding]:
 
 
 def _templates(config: Config) -> Iterator[Finding]:
-    """Every draft template renders with the configured gestures and passes the lint."""
+    """Every draft and follow-up template renders and passes the lint."""
     from amends.drafting import check_templates
 
     where = str(config.drafts.templates_dir or "built-in")
@@ -119,7 +119,10 @@ def _templates(config: Config) -> Iterator[Finding]:
         return
     if not problems:
         yield Finding(
-            "drafts", "templates", Outcome.OK, f"{where}: {rendered} drafts pass the lint"
+            "drafts",
+            "templates",
+            Outcome.OK,
+            f"{where}: {rendered} drafts and follow-ups pass the lint",
         )
         return
     shown = "; ".join(problems[:5]) + (

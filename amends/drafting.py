@@ -57,7 +57,7 @@ from outbox.compose import (
 from outbox.drafts_folder import append_draft
 from outbox.facts import extract_facts
 from outbox.lint import Finding, lint, summary
-from outbox.render import DraftFacts, Gesture, Quote, Templates, cyrillic_share
+from outbox.render import DraftFacts, FollowupFacts, Gesture, Quote, Templates, cyrillic_share
 
 log = logging.getLogger(__name__)
 
@@ -511,7 +511,7 @@ def _quote_date(value: datetime | None) -> str:
 
 
 @contextmanager
-def _imap(config: Config, mailbox: MailboxSettings) -> Iterator[IMAPClient]:
+def imap_session(config: Config, mailbox: MailboxSettings) -> Iterator[IMAPClient]:
     client = connect(imap_endpoint(config, mailbox))
     try:
         yield client
@@ -524,7 +524,7 @@ def write_drafts(engine: Engine, config: Config, mailbox: MailboxSettings) -> Dr
     report = DraftReport(mailbox.name)
     drafter = Drafter(engine, config, mailbox)
     drafter.render_pending(report)
-    with _imap(config, mailbox) as client:
+    with imap_session(config, mailbox) as client:
         drafter.deliver(client, report)
         drafter.sync_keywords(client, report)
     if report.rendered or report.appended or report.skipped:
@@ -590,7 +590,7 @@ def regenerate(engine: Engine, config: Config, ticket_id: int) -> tuple[Draft, D
         session.commit()
         session.refresh(draft)
     if draft.state is DraftState.RENDERED:
-        with _imap(config, mailbox) as client:
+        with imap_session(config, mailbox) as client:
             drafter.deliver(client, report, only=draft.id)
         with Session(engine, expire_on_commit=False) as session:
             refreshed = session.get(Draft, draft.id)
@@ -600,9 +600,10 @@ def regenerate(engine: Engine, config: Config, ticket_id: int) -> tuple[Draft, D
 
 
 def check_templates(config: Config) -> tuple[int, list[str]]:
-    """Render every language and failure type with the configured gestures and lint them.
+    """Render every language and failure type with the configured gestures and lint them,
+    drafts and follow-ups alike.
 
-    Returns the number of drafts rendered and the problems found ("pl/delay.txt.j2 (severe):
+    Returns the number of messages rendered and the problems found ("pl/delay.txt.j2 (severe):
     missing_satisfaction_question"); template errors raise TemplateError.
     """
     templates = Templates(config.drafts.templates_dir)
@@ -624,8 +625,21 @@ def check_templates(config: Config) -> tuple[int, list[str]]:
                     order="4411",
                 )
                 result = templates.render(facts, default_language=config.drafts.default_language)
-                rendered += 1
-                for finding in lint(result.reply):
-                    level = "severe" if strong else "normal"
-                    problems.append(f"{result.template} ({level}): {finding.code}")
+                followup = templates.render_followup(
+                    FollowupFacts(
+                        failure_type=label,
+                        language=language,
+                        agent="Agent",
+                        company="Company",
+                        customer_name="Customer",
+                        severe=strong,
+                        order="4411",
+                    ),
+                    default_language=config.drafts.default_language,
+                )
+                rendered += 2
+                level = "severe" if strong else "normal"
+                for outcome in (result, followup):
+                    for finding in lint(outcome.reply):
+                        problems.append(f"{outcome.template} ({level}): {finding.code}")
     return rendered, sorted(set(problems))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from amends.config.schema import Config, ImapSettings, MailboxSettings, SecretSource
+from amends.config.schema import Config, LoginSettings, MailboxSettings, SecretSource
 from amends.config.secrets import read_secret
 from amends.logs import redact, register_secret
 from inbox.connection import ImapEndpoint
 from inbox.errors import MailboxAuthError
+from outbox.errors import SmtpAuthError
 from outbox.smtp import SmtpEndpoint
 
 
@@ -46,13 +47,13 @@ def imap_endpoint(
 
 
 class TokenSource:
-    """OAuth 2 access tokens for one mailbox, from ``token_file`` or ``token_command``.
+    """OAuth 2 access tokens for one mailbox (or SMTP), from ``token_file`` or ``token_command``.
 
     The token is kept until ``refresh()`` (called after the server refused it): then the file
     is read again or the command run again, which is how an expired token is renewed.
     """
 
-    def __init__(self, imap: ImapSettings, mailbox: str, *, timeout_s: float = 60.0) -> None:
+    def __init__(self, imap: LoginSettings, mailbox: str, *, timeout_s: float = 60.0) -> None:
         self.imap = imap
         self.mailbox = mailbox
         self.timeout_s = timeout_s
@@ -97,7 +98,13 @@ class TokenSource:
             raise self._error(f"token_command exited with {done.returncode}: {detail}")
         return done.stdout.strip()
 
-    def _error(self, message: str) -> MailboxAuthError:
+    def _error(self, message: str) -> MailboxAuthError | SmtpAuthError:
+        if self.mailbox == "smtp":
+            return SmtpAuthError(
+                f"smtp: {message}",
+                hint="check smtp.token_command / token_file; the command must print a valid "
+                "access token on standard output",
+            )
         return MailboxAuthError(
             f"mailbox {self.mailbox}: {message}",
             mailbox=self.mailbox,
@@ -111,7 +118,10 @@ def smtp_endpoint(config: Config) -> SmtpEndpoint | None:
     smtp = config.smtp
     if smtp is None:
         return None
-    password = _secret(config, ("smtp",), smtp)
+    if smtp.auth == "xoauth2":
+        password: str | None = TokenSource(smtp, "smtp").token()
+    else:
+        password = _secret(config, ("smtp",), smtp)
     return SmtpEndpoint(
         host=smtp.host,
         port=smtp.effective_port,
@@ -120,4 +130,5 @@ def smtp_endpoint(config: Config) -> SmtpEndpoint | None:
         password=password,
         timeout_s=smtp.timeout_s,
         ca_file=str(smtp.ca_file) if smtp.ca_file else None,
+        auth=smtp.auth,
     )

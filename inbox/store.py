@@ -53,6 +53,8 @@ class BatchOutcome:
     quarantined: int = 0
     tickets_created: int = 0
     threaded: int = 0
+    # Mail in a Sent folder that answers no ticket: not stored (it is not ours to keep).
+    unrelated: int = 0
 
     def add(self, other: BatchOutcome) -> None:
         for name in vars(self):
@@ -109,8 +111,13 @@ class MessageStore:
         *,
         last_uid: int,
         highest_modseq: int | None = None,
+        direction: MessageDirection = MessageDirection.INBOUND,
     ) -> BatchOutcome:
-        """Store ``batch`` and move the bookmark to ``last_uid``, in one transaction."""
+        """Store ``batch`` and move the bookmark to ``last_uid``, in one transaction.
+
+        ``OUTBOUND`` is for a Sent folder: every message is ours, stored only when it answers a
+        ticket (threaded by its reply headers or a subject token naming a recipient's ticket).
+        """
         with Session(self.engine) as session:
             sync = self._sync_row(session, folder) or MailboxSync(
                 mailbox=self.mailbox, folder=folder, uidvalidity=uidvalidity
@@ -120,7 +127,7 @@ class MessageStore:
             already = sync.last_uid
             # UIDs at or below the bookmark were stored by another worker first.
             fresh = [item for item in batch if item.fetched.uid > already]
-            outcome = self._store_items(session, folder, uidvalidity, fresh)
+            outcome = self._store_items(session, folder, uidvalidity, fresh, direction)
             sync.last_uid = max(sync.last_uid, last_uid)
             sync.highest_modseq = highest_modseq or sync.highest_modseq
             sync.last_sync_at = datetime.now(UTC)
@@ -144,7 +151,12 @@ class MessageStore:
         return outcome
 
     def _store_items(
-        self, session: Session, folder: str, uidvalidity: int, batch: Sequence[Prepared]
+        self,
+        session: Session,
+        folder: str,
+        uidvalidity: int,
+        batch: Sequence[Prepared],
+        direction: MessageDirection = MessageDirection.INBOUND,
     ) -> BatchOutcome:
         """Store ``batch`` in the session's transaction, quarantining what cannot be stored.
 
@@ -157,7 +169,9 @@ class MessageStore:
         if len(batch) > 1:
             savepoint = session.begin_nested()
             try:
-                outcome = self._store_run(session, folder, uidvalidity, batch, per_message=False)
+                outcome = self._store_run(
+                    session, folder, uidvalidity, batch, direction, per_message=False
+                )
                 savepoint.commit()
                 return outcome
             except (OperationalError, InterfaceError):
@@ -171,7 +185,7 @@ class MessageStore:
                     len(batch),
                     type(exc).__name__,
                 )
-        return self._store_run(session, folder, uidvalidity, batch, per_message=True)
+        return self._store_run(session, folder, uidvalidity, batch, direction, per_message=True)
 
     def _store_run(
         self,
@@ -179,10 +193,12 @@ class MessageStore:
         folder: str,
         uidvalidity: int,
         batch: Sequence[Prepared],
+        direction: MessageDirection,
         *,
         per_message: bool,
     ) -> BatchOutcome:
         outcome = BatchOutcome()
+        outbound = direction is MessageDirection.OUTBOUND
         known: dict[tuple[str, str], int | None] = dict(self._known_contents(session, batch))
         lookup = BatchLookup(self, session, batch)
         rows = PendingRows(self, session, lookup)
@@ -191,7 +207,10 @@ class MessageStore:
                 self._quarantine(session, folder, uidvalidity, item)
                 outcome.quarantined += 1
                 continue
-            if item.kind.kind is MessageKind.CUSTOMER and not item.parsed.from_address:
+            parsed, kind = item.parsed, item.kind
+            if outbound:
+                item = replace(item, kind=KindResult(MessageKind.OWN, "in the Sent folder"))
+            elif kind.kind is MessageKind.CUSTOMER and not parsed.from_address:
                 unanswerable = replace(
                     item,
                     error="no usable sender address in From: nobody to reply to",
@@ -200,18 +219,26 @@ class MessageStore:
                 self._quarantine(session, folder, uidvalidity, unanswerable)
                 outcome.quarantined += 1
                 continue
-            content_key = (message_id_hash(item.parsed.message_id), item.parsed.content_hash)
+            content_key = (message_id_hash(parsed.message_id), parsed.content_hash)
             if content_key in known:
                 self._relocate(session, known[content_key], folder, uidvalidity, item)
                 outcome.duplicates += 1
                 continue
+            known_thread: ThreadDecision | None = None
+            if outbound:
+                known_thread = self._thread(parsed, rows, outbound=True)
+                if known_thread.ticket_id is None:
+                    outcome.unrelated += 1
+                    continue
             if not per_message:
-                created, threaded = self._stage_one(session, folder, uidvalidity, item, rows)
+                created, threaded = self._stage_one(
+                    session, folder, uidvalidity, item, rows, direction, known_thread
+                )
             else:
                 try:
                     with session.begin_nested():
                         created, threaded = self._stage_one(
-                            session, folder, uidvalidity, item, rows
+                            session, folder, uidvalidity, item, rows, direction, known_thread
                         )
                         rows.write()
                 except (OperationalError, InterfaceError):
@@ -259,8 +286,24 @@ class MessageStore:
             row.uidvalidity, row.uid = uidvalidity, item.fetched.uid
             session.add(row)
 
+    def _thread(self, parsed: ParsedMessage, rows: PendingRows, outbound: bool) -> ThreadDecision:
+        return decide_thread(
+            parsed,
+            key=self.key,
+            find_messages=rows.find_messages,
+            ticket_customer=rows.lookup.ticket_customer,
+            outbound=outbound,
+        )
+
     def _stage_one(
-        self, session: Session, folder: str, uidvalidity: int, item: Prepared, rows: PendingRows
+        self,
+        session: Session,
+        folder: str,
+        uidvalidity: int,
+        item: Prepared,
+        rows: PendingRows,
+        direction: MessageDirection = MessageDirection.INBOUND,
+        decision: ThreadDecision | None = None,
     ) -> tuple[int, int]:
         """Decide one message's ticket and queue its rows; returns (tickets created, threaded).
 
@@ -270,16 +313,12 @@ class MessageStore:
         parsed, kind = item.parsed, item.kind
         assert parsed is not None and kind is not None
         received = _aware(item.fetched.internal_date) or parsed.date or datetime.now(UTC)
-        decision: ThreadDecision | None = None
         ticket_id: int | None = None
         created = threaded = 0
-        if kind.kind is not MessageKind.OWN:
-            decision = decide_thread(
-                parsed,
-                key=self.key,
-                find_messages=rows.find_messages,
-                ticket_customer=rows.lookup.ticket_customer,
-            )
+        outbound = direction is MessageDirection.OUTBOUND
+        if decision is None and kind.kind is not MessageKind.OWN:
+            decision = self._thread(parsed, rows, outbound=False)
+        if decision is not None:
             ticket_id = decision.ticket_id
             threaded = int(ticket_id is not None)
         owner: str | None = None
@@ -291,6 +330,8 @@ class MessageStore:
         elif kind.kind is MessageKind.BOUNCE:
             ticket_id = ticket_id or self._bounced_ticket(session, kind)
             self._mark_bounced(session, kind, received)
+        elif outbound and ticket_id is not None:
+            rows.touch_ticket(ticket_id)
         reason = decision.reason if decision else "our own message"
         rows.add_message(
             parsed,
@@ -299,7 +340,7 @@ class MessageStore:
             {
                 "ticket_id": ticket_id,
                 "mailbox": self.mailbox,
-                "direction": MessageDirection.INBOUND,
+                "direction": direction,
                 "kind": kind.kind,
                 "message_id": parsed.message_id,
                 "message_id_hash": message_id_hash(parsed.message_id),
@@ -329,7 +370,7 @@ class MessageStore:
             {
                 "ticket_id": ticket_id,
                 "mailbox": self.mailbox,
-                "kind": "message_received",
+                "kind": "message_sent" if outbound else "message_received",
                 "detail": f"{kind.kind.value} from {parsed.from_address}: {reason}",
                 "data": {
                     "message_id": parsed.message_id,

@@ -18,6 +18,7 @@ from inbox.connection import IMAPClient
 from inbox.fetch import DEFAULT_MAX_MESSAGE_BYTES, examine, fetch_batch, new_uids
 from inbox.parallel import PendingBatch, Preparer, default_workers
 from inbox.store import BatchOutcome, MessageStore
+from models.mail import MessageDirection
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class SyncOptions:
     # when at least ``parallel_from`` messages are new; fewer are not worth starting them.
     parse_workers: int | None = None
     parallel_from: int = 1000
+    # OUTBOUND for a Sent folder: our replies, stored only when they answer a ticket.
+    direction: MessageDirection = MessageDirection.INBOUND
 
 
 @dataclass
@@ -113,6 +116,7 @@ def sync_folder(
                 batch,
                 last_uid=chunk[-1],
                 highest_modseq=state.highest_modseq if final else None,
+                direction=options.direction,
             )
         )
         _tick(report, "store", mark)

@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from inbox.message import ParsedMessage, ThreadDecision
@@ -209,24 +209,38 @@ def _candidates(parsed: ParsedMessage) -> list[tuple[str, str]]:
 
 
 class _Judge:
-    """Checks matched tickets against the sender, remembering lookups and rejections."""
+    """Checks matched tickets against the sender, remembering lookups and rejections.
 
-    def __init__(self, sender: str | None, ticket_customer: Callable[[int], str | None]) -> None:
-        self.sender = sender.strip().lower() if sender else None
+    For our own outbound mail (``recipients`` given) the ticket's customer must be among the
+    recipients instead, and a match by reply headers is trusted: our agents answer the thread
+    they have open, perhaps to the customer's Reply-To address.
+    """
+
+    def __init__(
+        self,
+        sender: str | None,
+        ticket_customer: Callable[[int], str | None],
+        recipients: Collection[str] | None = None,
+    ) -> None:
+        self.outbound = recipients is not None
+        parties = recipients if recipients is not None else [sender] if sender else []
+        self.parties = {p.strip().lower() for p in parties if p}
         self._ticket_customer = ticket_customer
         self._customers: dict[int, str | None] = {}
         self.rejections: list[str] = []
 
-    def why_not(self, ticket_id: int) -> str | None:
+    def why_not(self, ticket_id: int, *, by_header: bool = False) -> str | None:
         """None when the sender is the ticket's customer, else why the match is refused."""
         if ticket_id not in self._customers:
             self._customers[ticket_id] = self._ticket_customer(ticket_id)
         customer = self._customers[ticket_id]
         if customer is None:
             return "which does not exist"
-        if self.sender is None:
+        if self.outbound and by_header:
+            return None
+        if not self.parties:
             return "but the message has no sender address to check"
-        if customer.strip().lower() != self.sender:
+        if customer.strip().lower() not in self.parties:
             return "but it belongs to another customer"
         return None
 
@@ -255,16 +269,24 @@ def decide_thread(
     key: bytes,
     find_messages: Callable[[Sequence[str]], Mapping[str, KnownMessage]],
     ticket_customer: Callable[[int], str | None],
+    outbound: bool = False,
 ) -> ThreadDecision:
     """The ticket ``parsed`` belongs to (None: a new one), never another customer's ticket.
 
     Order: our signed ids in the reply headers, then stored Message-IDs, then a subject token
     from the ticket's own customer. ``find_messages`` is called at most once per message.
+    ``outbound`` is for mail we sent (found in Sent): the customer is then a recipient.
     """
     if not key:
         raise ValueError("the Message-ID key is empty")
-    judge = _Judge(parsed.from_address, ticket_customer)
+    recipients = [*parsed.to, *parsed.cc] if outbound else None
+    judge = _Judge(parsed.from_address, ticket_customer, recipients)
     candidates = _candidates(parsed)
+    if outbound and parsed.message_id:
+        # The mail client sent our draft keeping the draft's Message-ID.
+        own = parse_our_message_id(_clean_id(parsed.message_id) or "", key=key)
+        if own is not None and judge.why_not(own.ticket_id, by_header=True) is None:
+            return judge.decide(own.ticket_id, f"our draft's message-id: ticket {own.ticket_id}")
 
     verified: set[str] = set()
     for header, message_id in candidates:
@@ -275,7 +297,7 @@ def decide_thread(
                 judge.reject(f"our-format id in {header} does not verify")
             continue
         verified.add(message_id)
-        why_not = judge.why_not(ours.ticket_id)
+        why_not = judge.why_not(ours.ticket_id, by_header=True)
         if why_not is None:
             return judge.decide(
                 ours.ticket_id, f"our message-id in {header}: ticket {ours.ticket_id}"
@@ -292,7 +314,7 @@ def decide_thread(
             judge.reject(f"{header} matched message {stored.row_id}, which has no ticket")
             continue
         matched = f"{header} matched message {stored.row_id} (ticket {stored.ticket_id})"
-        why_not = judge.why_not(stored.ticket_id)
+        why_not = judge.why_not(stored.ticket_id, by_header=True)
         if why_not is None:
             return judge.decide(stored.ticket_id, matched, stored.row_id)
         judge.reject(f"{matched}, {why_not}")

@@ -13,7 +13,9 @@ from models.columns import (
     ADDRESS_LEN,
     AGENT_LEN,
     FOLDER_LEN,
+    LABEL_LEN,
     LANGUAGE_LEN,
+    MAILBOX_LEN,
     RULE_LEN,
     StrEnumType,
     UtcDateTime,
@@ -35,6 +37,15 @@ class OutboxKind(StrEnum):
     FOLLOWUP = "followup"
     DRAFT_SEND = "draft_send"  # a draft sent from the tool instead of the agent's client
     ADMIN_ALERT = "admin_alert"
+
+
+class ReplySource(StrEnum):
+    """How a reply found in Sent came about."""
+
+    DRAFT = "draft"  # the agent sent our draft (its Message-ID kept by the mail client)
+    AGENT = "agent"  # the agent's own reply to the thread, edited from our draft or not
+    TOOL = "tool"  # a draft the worker sent from Amends/Send
+    FOLLOWUP = "followup"  # the copy of a follow-up the worker sent
 
 
 class OutboxState(StrEnum):
@@ -104,6 +115,7 @@ class OutboxItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: OutboxKind = Field(sa_type=StrEnumType(OutboxKind, 32))
+    mailbox: str | None = Field(default=None, sa_type=sa.String(MAILBOX_LEN))
     # A follow-up for a ticket that no longer exists must never go out: cascade.
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", ondelete="CASCADE")
     draft_id: int | None = Field(
@@ -119,7 +131,16 @@ class OutboxItem(SQLModel, table=True):
     subject: str | None = Field(default=None, sa_type=sa.Text)
     body_text: str | None = Field(default=None, sa_type=sa.Text)
     message_id: str | None = Field(default=None, sa_type=sa.String(OUR_MESSAGE_ID_LEN), unique=True)
+    # The exact bytes sent, fixed (with the Message-ID) before the first attempt.
+    raw: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    owner: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
+    smtp_code: int | None = Field(default=None)
+    # A draft sent from Amends/Send: where it sat, to remove it once sent and filed.
+    source_uid: int | None = Field(default=None, sa_type=sa.BigInteger)
+    source_uidvalidity: int | None = Field(default=None, sa_type=sa.BigInteger)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When the copy was put in the Sent folder (and, for Amends/Send, the draft removed).
+    filed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     cancelled_reason: str | None = Field(default=None, sa_type=sa.Text)
     locked_by: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -150,4 +171,30 @@ class SatisfactionAnswer(SQLModel, table=True):
     satisfied: bool | None = Field(default=None)
     fix_held: bool | None = Field(default=None)
     excerpt: str | None = Field(default=None, sa_type=sa.Text)
+    opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # An answer that is no rating is read by the classifier: a new failure, or not.
+    failure_type: str | None = Field(default=None, sa_type=sa.String(LABEL_LEN))
+    reopened: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # When the owner's keyword went onto the answer in the mailbox (reopened tickets only).
+    notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class Reply(SQLModel, table=True):
+    """A message in the Sent folder that answers a ticket: who sent it, when, how edited."""
+
+    __tablename__ = "reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE", index=True)
+    message_id: int = Field(foreign_key="message.id", ondelete="CASCADE", unique=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")
+    source: ReplySource = Field(sa_type=StrEnumType(ReplySource, 16))
+    sent_by: str | None = Field(default=None, sa_type=sa.String(ADDRESS_LEN))
+    agent: str | None = Field(default=None, sa_type=sa.String(AGENT_LEN))
+    sent_at: datetime = Field(sa_type=UtcDateTime)
+    # Seconds from the complaint to this reply, on the ticket's first response only.
+    response_s: float | None = Field(default=None)
+    # How much of the draft the agent changed (0: sent as written, 1: nothing of it left).
+    diff_ratio: float | None = Field(default=None)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)

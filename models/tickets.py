@@ -88,6 +88,9 @@ class Ticket(SQLModel, table=True):
     first_response_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     followup_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The customer's answer to the last follow-up (1-5), and how often the case was reopened.
+    rating: int | None = Field(default=None)
+    reopen_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(
         default_factory=utc_now, sa_type=UtcDateTime, sa_column_kwargs={"onupdate": utc_now}
     )

@@ -23,6 +23,7 @@ __all__ = [
     "DraftHeaders",
     "UndeliverableAddress",
     "build_draft",
+    "build_followup",
     "clean_header_text",
     "mailbox_address",
     "reply_subject",
@@ -144,6 +145,31 @@ class DraftHeaders:
 
 def build_draft(headers: DraftHeaders, text: str, html: str | None = None) -> bytes:
     """The draft's bytes (CRLF line ends), ready for IMAP APPEND."""
+    message = _reply(headers)
+    # Internal notes for the owner: mail clients keep X- headers out of the reply they send.
+    message["X-Amends-Ticket"] = str(headers.ticket_id)
+    if headers.owner:
+        message["X-Amends-Owner"] = clean_header_text(headers.owner, NAME_MAX)
+    message["X-Amends-Lint"] = clean_header_text(headers.lint, NOTE_MAX) or "ok"
+    if headers.note:
+        message["X-Amends-Note"] = clean_header_text(headers.note, NOTE_MAX)
+    return _with_body(message, text, html)
+
+
+def build_followup(headers: DraftHeaders, text: str, html: str | None = None) -> bytes:
+    """A follow-up's bytes (CRLF line ends), for SMTP and the copy in Sent.
+
+    Marked as automatic (RFC 3834) so that well-behaved auto-responders stay quiet, and
+    without the internal X-Amends notes: this one goes to the customer as it is.
+    """
+    message = _reply(headers)
+    message["Auto-Submitted"] = "auto-generated"
+    # Exchange and Outlook's own out-of-office replies honour this instead.
+    message["X-Auto-Response-Suppress"] = "All"
+    return _with_body(message, text, html)
+
+
+def _reply(headers: DraftHeaders) -> EmailMessage:
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = headers.sender
     message["To"] = headers.recipient
@@ -158,13 +184,10 @@ def build_draft(headers: DraftHeaders, text: str, html: str | None = None) -> by
         message["References"] = " ".join(f"<{i}>" for i in chain)
     if headers.language:
         message["Content-Language"] = clean_header_text(headers.language, 16)
-    # Internal notes for the owner: mail clients keep X- headers out of the reply they send.
-    message["X-Amends-Ticket"] = str(headers.ticket_id)
-    if headers.owner:
-        message["X-Amends-Owner"] = clean_header_text(headers.owner, NAME_MAX)
-    message["X-Amends-Lint"] = clean_header_text(headers.lint, NOTE_MAX) or "ok"
-    if headers.note:
-        message["X-Amends-Note"] = clean_header_text(headers.note, NOTE_MAX)
+    return message
+
+
+def _with_body(message: EmailMessage, text: str, html: str | None) -> bytes:
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if html is not None:
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -1,18 +1,19 @@
-"""Drafts into the mailbox's Drafts folder, exactly once.
+"""Drafts into the mailbox's Drafts folder (and sent copies into Sent), exactly once.
 
-Before a draft is appended the folder is searched for its Message-ID: a worker that died
-between APPEND and recording it finds the draft already there and does not append it again.
+Before a message is appended the folder is searched for its Message-ID: a worker that died
+between APPEND and recording it finds the message already there and does not append it again.
 The connection is an ``imapclient.IMAPClient`` that the caller opened and logged in.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
-from imapclient import DRAFT, IMAPClient
+from imapclient import DRAFT, SEEN, IMAPClient
 
-__all__ = ["AppendResult", "append_draft", "find_by_message_id", "open_folder"]
+__all__ = ["AppendResult", "append_draft", "append_once", "find_by_message_id", "open_folder"]
 
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
@@ -56,11 +57,24 @@ def append_draft(
     client: IMAPClient, folder: str, raw: bytes, message_id: str, when: datetime
 ) -> AppendResult:
     """APPEND ``raw`` to ``folder`` with ``\\Draft`` unless a message with its id is there."""
+    return append_once(client, folder, raw, message_id, when, flags=(DRAFT,))
+
+
+def append_once(
+    client: IMAPClient,
+    folder: str,
+    raw: bytes,
+    message_id: str,
+    when: datetime,
+    *,
+    flags: Sequence[bytes] = (SEEN,),
+) -> AppendResult:
+    """APPEND ``raw`` to ``folder`` (a sent copy is ``\\Seen``) unless its id is there."""
     uidvalidity = open_folder(client, folder)
     existing = find_by_message_id(client, message_id)
     if existing is not None:
         return AppendResult(existing, uidvalidity, existed=True)
-    response = client.append(folder, raw, flags=(DRAFT,), msg_time=when)
+    response = client.append(folder, raw, flags=tuple(flags), msg_time=when)
     match = _APPENDUID.search(response if isinstance(response, bytes) else b"")
     if match:
         return AppendResult(int(match[2]), int(match[1]), existed=False)

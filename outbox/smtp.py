@@ -46,6 +46,8 @@ class SmtpEndpoint:
     password: str | None = field(default=None, repr=False)
     timeout_s: float = 30.0
     ca_file: str | None = None
+    # "xoauth2": ``password`` holds an OAuth 2 access token.
+    auth: Literal["password", "xoauth2"] = "password"
 
     @property
     def where(self) -> str:
@@ -106,6 +108,59 @@ async def send_message(
             raise _translate(exc, endpoint, "send", _envelope(message, recipients)) from exc
     finally:
         await _close(client)
+    _log_outcome(endpoint, refused, reply, started)
+    return reply
+
+
+async def send_raw(
+    endpoint: SmtpEndpoint, raw: bytes, *, sender: str, recipients: Sequence[str]
+) -> str:
+    """Deliver the exact bytes ``raw`` (CRLF line ends) over a connection of its own."""
+    session = SmtpSession(endpoint)
+    try:
+        return await session.send(raw, sender=sender, recipients=recipients)
+    finally:
+        await session.close()
+
+
+class SmtpSession:
+    """One SMTP connection for a series of messages: opened on first use, dropped after any
+    failure (its state is then unknown) and opened afresh for the next message.
+
+    For mail whose bytes are fixed before the first attempt (the outbox), so a retry sends
+    the same message with the same Message-ID. Keep a session for one delivery pass: an idle
+    connection is closed by the server after a few minutes.
+    """
+
+    def __init__(self, endpoint: SmtpEndpoint) -> None:
+        self.endpoint = endpoint
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def send(self, raw: bytes, *, sender: str, recipients: Sequence[str]) -> str:
+        """Deliver ``raw`` to ``recipients``; returns the server's final reply."""
+        started = time.monotonic()
+        if self._client is None or not self._client.is_connected:
+            self._client, _banner = await _open(self.endpoint)
+        try:
+            refused, reply = await self._client.sendmail(sender, list(recipients), raw)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self.close()
+            raise _translate(exc, self.endpoint, "send", tuple(recipients)) from exc
+        _log_outcome(self.endpoint, refused, reply, started)
+        return reply
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await _close(client)
+
+
+def _log_outcome(
+    endpoint: SmtpEndpoint,
+    refused: dict[str, aiosmtplib.SMTPResponse],
+    reply: str,
+    started: float,
+) -> None:
     for address, response in refused.items():
         # The others got it: raising would invite a retry that duplicates their copy.
         log.warning(
@@ -121,7 +176,6 @@ async def send_message(
         (time.monotonic() - started) * 1000,
         reply,
     )
-    return reply
 
 
 async def _open(endpoint: SmtpEndpoint) -> tuple[aiosmtplib.SMTP, str]:
@@ -138,9 +192,11 @@ async def _open(endpoint: SmtpEndpoint) -> tuple[aiosmtplib.SMTP, str]:
     try:
         greeting = await _guarded(client.connect(), endpoint, "connect")
         if endpoint.username is not None:
-            await _guarded(
-                client.login(endpoint.username, endpoint.password or ""), endpoint, "login"
-            )
+            if endpoint.auth == "xoauth2":
+                login = client.auth_xoauth2(endpoint.username, endpoint.password or "")
+            else:
+                login = client.login(endpoint.username, endpoint.password or "")
+            await _guarded(login, endpoint, "login")
     except Exception:
         await _close(client)
         raise

@@ -103,14 +103,16 @@ class Endpoint(SecretSource):
         return self
 
 
-class ImapSettings(Endpoint):
+class LoginSettings(Endpoint):
+    """An endpoint that logs in with a password or an OAuth 2 access token (XOAUTH2)."""
+
     username: str | None = None
     auth: Literal["password", "xoauth2"] = "password"
     token_file: PathValue | None = None
     token_command: str | None = None
 
     @model_validator(mode="after")
-    def _auth_source(self) -> ImapSettings:
+    def _auth_source(self) -> LoginSettings:
         if self.auth == "xoauth2":
             if not (self.token_file or self.token_command):
                 raise conflict(
@@ -125,6 +127,8 @@ class ImapSettings(Endpoint):
             raise conflict(key, f'{key} is only used with auth = "xoauth2"')
         return self
 
+
+class ImapSettings(LoginSettings):
     @property
     def effective_port(self) -> int:
         return self.port or (993 if self.security == "tls" else 143)
@@ -134,6 +138,8 @@ class FolderSettings(Section):
     inbox: str = "INBOX"
     drafts: str | None = None
     sent: str | None = None
+    # Drafts moved here by an agent are sent by the worker (with send_from_tool = true).
+    send: str = Field(default="Amends/Send", min_length=1)
 
 
 class MailboxSettings(Section):
@@ -150,11 +156,18 @@ class MailboxSettings(Section):
     batch_size: bounded_int(1, 5000) = 500  # type: ignore[valid-type]
     # None: one parse worker process per CPU core for large backlogs.
     parse_workers: bounded_int(0, 64) | None = None  # type: ignore[valid-type]
+    # Send the drafts agents move into folders.send over SMTP (needs [smtp]).
+    send_from_tool: bool = False
 
 
-class SmtpSettings(Endpoint):
+class SmtpSettings(LoginSettings):
     security: Security = "starttls"
-    username: str | None = None
+
+    @model_validator(mode="after")
+    def _oauth_needs_user(self) -> SmtpSettings:
+        if self.auth == "xoauth2" and not self.username:
+            raise conflict("username", 'auth = "xoauth2" needs the username the token is for')
+        return self
 
     @property
     def effective_port(self) -> int:
@@ -266,10 +279,40 @@ class AssignmentSettings(Section):
 
 class FollowupSettings(Section):
     enabled: bool = True
+    # Business days (Monday to Friday) from the reply to the follow-up.
     delay_days: bounded_int(1, 60) = 3  # type: ignore[valid-type]
     delay_days_by_type: dict[Label, bounded_int(1, 60)] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
+    # Ratings from this value up close the ticket as satisfied; lower ones reopen it.
+    satisfied_from: bounded_int(1, 5) = 4  # type: ignore[valid-type]
+    # Follow-ups one ticket can get: the first, then one after each reopening up to this.
+    max_per_ticket: bounded_int(1, 5) = 2  # type: ignore[valid-type]
+    # Never sent to these addresses, or to any address at "@domain" entries.
+    suppress: list[Annotated[str, Field(min_length=2, max_length=320)]] = Field(
+        default_factory=list
+    )
+    # A file with one address or @domain per line ("#" starts a comment), read at each pass.
+    suppression_file: PathValue | None = None
+
+    def delay_for(self, failure_type: str | None) -> int:
+        days: int = self.delay_days_by_type.get(failure_type or "", self.delay_days)
+        return days
+
+
+class OutboxSettings(Section):
+    """How the worker sends its own mail (follow-ups, drafts from Amends/Send, alerts)."""
+
+    max_attempts: bounded_int(1, 50) = 8  # type: ignore[valid-type]
+    # The first retry waits this long; each further one twice as long, up to retry_max_s.
+    retry_base_s: PositiveSeconds = 60.0
+    retry_max_s: PositiveSeconds = 6 * 3600.0
+    # Mail loops stop here: at most this many messages to one address in 24 hours.
+    per_recipient_per_day: bounded_int(1, 1000) = 3  # type: ignore[valid-type]
+    # All mailboxes together, per minute.
+    per_minute: bounded_int(1, 100000) = 60  # type: ignore[valid-type]
+    # A worker's claim on a message it is sending; after this another worker may check it.
+    lease_s: PositiveSeconds = 600.0
 
 
 class DraftSettings(Section):
@@ -356,6 +399,7 @@ class Config(Section):
     agents: list[AgentSettings] = Field(default_factory=list)
     assignment: AssignmentSettings = AssignmentSettings()
     followups: FollowupSettings = FollowupSettings()
+    outbox: OutboxSettings = OutboxSettings()
     drafts: DraftSettings = DraftSettings()
     # Per failure type (or "default"): the gesture a draft offers; see CompensationLevel.
     compensation: Annotated[

@@ -60,7 +60,7 @@ def test_doctor_reports_all_green_against_real_servers(
     assert "IDLE, UIDPLUS, CONDSTORE, SPECIAL-USE, MOVE" in out
     assert "Drafts (SPECIAL-USE)" in out and "Sent (SPECIAL-USE)" in out
     assert f"authenticated as {SMTP_USER}" in out
-    assert "built-in: 132 drafts pass the lint" in out  # 6 languages x 11 types x 2 levels
+    assert "built-in: 264 drafts and follow-ups pass the lint" in out  # 6 x 11 x 2, twice
     # A fresh database is not a failure: the worker migrates it at start.
     assert "migration(s) pending" in out
     # Doctor only looks: it sent nothing.

@@ -27,6 +27,8 @@ from models.outbox import (
     OutboxItem,
     OutboxKind,
     OutboxState,
+    Reply,
+    ReplySource,
     SatisfactionAnswer,
 )
 from models.tables import metadata
@@ -96,6 +98,8 @@ def full_graph(db: Session) -> list[SQLModel]:
         first_response_at=at(4, 11),
         followup_at=at(9),
         closed_at=at(12),
+        rating=4,
+        reopen_count=1,
         updated_at=at(4, 12),
     )
     db.add(ticket)
@@ -203,6 +207,13 @@ def full_graph(db: Session) -> list[SQLModel]:
         body_text="Is the new vase all right?",
         message_id="<followup-1@amends.shop.example>",
         sent_at=at(9, 10),
+        filed_at=at(9, 11),
+        mailbox="support",
+        raw=b"From: support@shop.example\r\n\r\nIs the new vase all right?\r\n",
+        owner="alice",
+        smtp_code=421,
+        source_uid=7,
+        source_uidvalidity=UIDVALIDITY_MAX,
         cancelled_reason="not cancelled (set to prove the column round-trips)",
         locked_by="worker-a:1234",
         locked_until=at(9, 11),
@@ -275,7 +286,23 @@ def full_graph(db: Session) -> list[SQLModel]:
             satisfied=True,
             fix_held=False,
             excerpt="4 - the new vase is fine",
+            opt_out=True,
+            failure_type="damaged_item",
+            reopened=True,
+            notified_at=at(10, 5),
             created_at=at(10),
+        ),
+        Reply(
+            ticket_id=ticket.id,
+            message_id=answer_message.id,
+            draft_id=draft.id,
+            source=ReplySource.AGENT,
+            sent_by="alice@shop.example",
+            agent="alice",
+            sent_at=at(4, 12),
+            response_s=1234.5,
+            diff_ratio=0.125,
+            created_at=at(4, 13),
         ),
         EventLog(
             ticket_id=ticket.id,
@@ -352,7 +379,7 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert migrate.current_revision(engine) is None
-        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004"]
+        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005"]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
         assert "not initialised" in str(caught.value)
