@@ -216,17 +216,22 @@ def status(obj: Context) -> None:
         sys.exit(1)
 
 
+def _set_status(obj: Context, ticket_id: int, *, reopen: bool) -> None:
+    from amends.followups import set_status_by_hand
+
+    cancelled = _on_database(
+        obj, lambda engine, config: set_status_by_hand(engine, ticket_id, reopen=reopen)
+    )
+    done = "reopened" if reopen else "closed"
+    click.echo(f"ticket {ticket_id} {done}" + (" (follow-up cancelled)" if cancelled else ""))
+
+
 @tickets_group.command("close")
 @click.argument("ticket_id", type=int)
 @click.pass_obj
 def tickets_close(obj: Context, ticket_id: int) -> None:
     """Close a ticket by hand; its queued follow-up is cancelled."""
-    from amends.followups import set_status_by_hand
-
-    cancelled = _on_database(
-        obj, lambda engine, config: set_status_by_hand(engine, ticket_id, reopen=False)
-    )
-    click.echo(f"ticket {ticket_id} closed" + (" (follow-up cancelled)" if cancelled else ""))
+    _set_status(obj, ticket_id, reopen=False)
 
 
 @tickets_group.command("reopen")
@@ -234,9 +239,4 @@ def tickets_close(obj: Context, ticket_id: int) -> None:
 @click.pass_obj
 def tickets_reopen(obj: Context, ticket_id: int) -> None:
     """Reopen a ticket by hand (the fix did not hold); its queued follow-up is cancelled."""
-    from amends.followups import set_status_by_hand
-
-    cancelled = _on_database(
-        obj, lambda engine, config: set_status_by_hand(engine, ticket_id, reopen=True)
-    )
-    click.echo(f"ticket {ticket_id} reopened" + (" (follow-up cancelled)" if cancelled else ""))
+    _set_status(obj, ticket_id, reopen=True)

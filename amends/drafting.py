@@ -34,8 +34,8 @@ from inbox.connection import (
     IMAPClient,
     connect,
     ensure_folder,
-    find_special_use,
     logout,
+    role_folder,
     session_errors,
 )
 from inbox.errors import MailboxError, MailboxUnavailable
@@ -343,15 +343,7 @@ class Drafter:
         )
 
     def drafts_root(self, client: IMAPClient) -> str:
-        configured = self.mailbox.folders.drafts
-        if configured:
-            ensure_folder(client, configured)
-            return configured
-        found = find_special_use(client, "\\Drafts")
-        if found:
-            return found
-        ensure_folder(client, DEFAULT_DRAFTS_FOLDER)
-        return DEFAULT_DRAFTS_FOLDER
+        return role_folder(client, self.mailbox.folders.drafts, "\\Drafts", DEFAULT_DRAFTS_FOLDER)
 
     def folder_for(self, client: IMAPClient, root: str, owner: str | None) -> str:
         if not (self.config.drafts.per_owner_folders and owner):

@@ -35,7 +35,7 @@ from amends.drafting import (
 )
 from amends.errors import AmendsError
 from classifier.registry import load_active
-from inbox.connection import IMAPClient, ensure_folder, find_special_use, session_errors
+from inbox.connection import IMAPClient, role_folder, session_errors
 from inbox.errors import MailboxError, MailboxUnavailable
 from inbox.store import MESSAGE_ID_KEY, MessageStore
 from inbox.sync import SyncOptions, SyncReport, sync_folder
@@ -134,15 +134,7 @@ def _count(counts: dict[str, int], reason: str) -> None:
 
 def sent_folder(client: IMAPClient, mailbox: MailboxSettings) -> str:
     """The configured Sent folder, else the one marked ``\\Sent``, else "Sent" (created)."""
-    configured = mailbox.folders.sent
-    if configured:
-        ensure_folder(client, configured)
-        return configured
-    found = find_special_use(client, "\\Sent")
-    if found:
-        return found
-    ensure_folder(client, DEFAULT_SENT_FOLDER)
-    return DEFAULT_SENT_FOLDER
+    return role_folder(client, mailbox.folders.sent, "\\Sent", DEFAULT_SENT_FOLDER)
 
 
 def sync_sent(

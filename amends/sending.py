@@ -83,15 +83,7 @@ def worker_name() -> str:
 
 
 def policy(config: Config) -> QueuePolicy:
-    o = config.outbox
-    return QueuePolicy(
-        max_attempts=o.max_attempts,
-        retry_base_s=o.retry_base_s,
-        retry_max_s=o.retry_max_s,
-        per_recipient_per_day=o.per_recipient_per_day,
-        per_minute=o.per_minute,
-        lease_s=o.lease_s,
-    )
+    return QueuePolicy(**config.outbox.model_dump())
 
 
 def _mailbox(config: Config, name: str | None) -> MailboxSettings:
@@ -545,21 +537,35 @@ def followup_pass(
 # --- by hand (the CLI) -------------------------------------------------------------------------
 
 
+_WAITING = {OutboxState.PENDING, OutboxState.FAILED}
+_GIVEN_UP = {OutboxState.FAILED, OutboxState.DEAD}
+
+
+def _rows(
+    session: Session, item_ids: list[int], allowed: set[OutboxState], what: str
+) -> list[OutboxItem]:
+    """The rows, locked; raises FollowupError naming the first unknown one or one in the wrong
+    state (``what``: what may be done to rows in the ``allowed`` states)."""
+    items = []
+    for item_id in item_ids:
+        item = session.get(OutboxItem, item_id, with_for_update=True)
+        if item is None:
+            raise FollowupError(f"there is no outbox row {item_id}")
+        if item.state not in allowed:
+            states = " or ".join(sorted(s.value for s in allowed))
+            raise FollowupError(
+                f"outbox row {item_id} is {item.state.value}: only {states} rows {what}"
+            )
+        items.append(item)
+    return items
+
+
 def cancel_by_hand(engine: Engine, item_ids: list[int], reason: str) -> list[OutboxItem]:
     with Session(engine, expire_on_commit=False) as session:
-        items = []
-        for item_id in item_ids:
-            item = session.get(OutboxItem, item_id, with_for_update=True)
-            if item is None:
-                raise FollowupError(f"there is no outbox row {item_id}")
-            if item.state not in {OutboxState.PENDING, OutboxState.FAILED}:
-                raise FollowupError(
-                    f"outbox row {item_id} is {item.state.value}: only pending or failed rows "
-                    "can be cancelled"
-                )
+        items = _rows(session, item_ids, _WAITING, "can be cancelled")
+        for item in items:
             ticket = session.get(Ticket, item.ticket_id) if item.ticket_id else None
             cancel(session, item, ticket, reason)
-            items.append(item)
         session.commit()
         return items
 
@@ -568,21 +574,10 @@ def retry_by_hand(engine: Engine, item_ids: list[int] | None, now: datetime) -> 
     """Give failed or dead rows a fresh set of attempts, due now (``None``: every dead row)."""
     with Session(engine, expire_on_commit=False) as session:
         if item_ids is None:
-            items = list(
-                session.exec(select(OutboxItem).where(OutboxItem.state == OutboxState.DEAD))
-            )
+            dead = select(OutboxItem).where(OutboxItem.state == OutboxState.DEAD)
+            items = list(session.exec(dead))
         else:
-            items = []
-            for item_id in item_ids:
-                item = session.get(OutboxItem, item_id, with_for_update=True)
-                if item is None:
-                    raise FollowupError(f"there is no outbox row {item_id}")
-                if item.state not in {OutboxState.FAILED, OutboxState.DEAD}:
-                    raise FollowupError(
-                        f"outbox row {item_id} is {item.state.value}: only failed or dead rows "
-                        "are retried"
-                    )
-                items.append(item)
+            items = _rows(session, item_ids, _GIVEN_UP, "are retried")
         for item in items:
             item.state, item.due_at, item.attempts = OutboxState.PENDING, now, 0
             session.add(item)
@@ -593,15 +588,7 @@ def retry_by_hand(engine: Engine, item_ids: list[int] | None, now: datetime) -> 
 def make_due(engine: Engine, item_ids: list[int], now: datetime) -> None:
     """Make waiting rows due now (``followups send-now``)."""
     with Session(engine) as session:
-        for item_id in item_ids:
-            item = session.get(OutboxItem, item_id, with_for_update=True)
-            if item is None:
-                raise FollowupError(f"there is no outbox row {item_id}")
-            if item.state not in {OutboxState.PENDING, OutboxState.FAILED}:
-                raise FollowupError(
-                    f"outbox row {item_id} is {item.state.value}: only pending or failed rows "
-                    "can be sent now"
-                )
+        for item in _rows(session, item_ids, _WAITING, "can be sent now"):
             item.due_at = now
             session.add(item)
         session.commit()

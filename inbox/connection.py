@@ -37,6 +37,7 @@ __all__ = [
     "find_special_use",
     "folder_exists",
     "logout",
+    "role_folder",
 ]
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,19 @@ def find_special_use(client: IMAPClient, flag: str) -> str | None:
         if any(_text(item).lower() == wanted for item in flags):
             return str(name)
     return None
+
+
+def role_folder(client: IMAPClient, configured: str | None, flag: str, fallback: str) -> str:
+    """The folder for a role such as ``\\Drafts``: the configured one, else the one LIST marks
+    with *flag*, else *fallback*; a configured or fallback folder is created when missing."""
+    if configured:
+        ensure_folder(client, configured)
+        return configured
+    found = find_special_use(client, flag)
+    if found:
+        return found
+    ensure_folder(client, fallback)
+    return fallback
 
 
 def folder_exists(client: IMAPClient, name: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import jinja2
@@ -119,6 +119,12 @@ class _Cyrillic(Extension):
         return TokenStream(tokens(), stream.name, stream.filename)
 
 
+def _context(facts: DraftFacts | FollowupFacts) -> dict[str, object]:
+    """The names a template sees: every field, and ``strong`` (severe or repeat)."""
+    values: dict[str, object] = {f.name: getattr(facts, f.name) for f in fields(facts)}
+    return values | {"strong": facts.strong}
+
+
 @dataclass(frozen=True)
 class Gesture:
     kind: str
@@ -148,22 +154,7 @@ class DraftFacts:
         return self.severe or self.repeat
 
     def context(self) -> dict[str, object]:
-        return {
-            "failure_type": self.failure_type,
-            "language": self.language,
-            "agent": self.agent,
-            "company": self.company,
-            "gesture": self.gesture,
-            "customer_name": self.customer_name,
-            "severe": self.severe,
-            "repeat": self.repeat,
-            "strong": self.strong,
-            "order": self.order,
-            "amount": self.amount,
-            "date": self.date,
-            "subject": self.subject,
-            "ticket": self.ticket,
-        }
+        return _context(self)
 
 
 @dataclass(frozen=True)
@@ -186,19 +177,7 @@ class FollowupFacts:
         return self.severe or self.repeat
 
     def context(self) -> dict[str, object]:
-        return {
-            "failure_type": self.failure_type,
-            "language": self.language,
-            "agent": self.agent,
-            "company": self.company,
-            "customer_name": self.customer_name,
-            "order": self.order,
-            "severe": self.severe,
-            "repeat": self.repeat,
-            "strong": self.strong,
-            "ticket": self.ticket,
-            "subject": self.subject,
-        }
+        return _context(self)
 
 
 @dataclass(frozen=True)

@@ -884,14 +884,11 @@ def ordinary_messages(count: int = 60, seed: int = 7) -> list[bytes]:
     return messages
 
 
-def test_ordinary_mail_throughput() -> None:
+def test_ordinary_mail_parses() -> None:
+    # How fast is measured by bench/ingest.py, never here: a timing floor in the suite fails
+    # on a busy machine and proves nothing on an idle one.
     messages = ordinary_messages()
     assert min(map(len, messages)) >= 1_000 and max(map(len, messages)) <= 60_000
-    parse_message(messages[0])
-    started = time.perf_counter()
     for raw in messages:
         parsed = parse_message(raw)
         assert parsed.body_text and parsed.new_text and parsed.language
-    rate = len(messages) / (time.perf_counter() - started)
-    # About 1,000/s on the 2-core reference machine; the floor only catches a collapse.
-    assert rate > 150, f"{rate:.0f} messages/s"
