@@ -12,7 +12,7 @@ import pytest
 from outbox.errors import SmtpAuthError, SmtpRefused, SmtpTLSError, SmtpUnavailable
 from outbox.smtp import SmtpEndpoint, probe_smtp, send_message
 from tests.fixtures.imap import free_port
-from tests.fixtures.smtp import SMTP_PASSWORD, SMTP_USER, SmtpServer
+from tests.fixtures.smtp import SMTP_PASSWORD, SMTP_TOKEN, SMTP_USER, SmtpServer
 
 
 def apology(**extra_headers: str) -> EmailMessage:
@@ -89,6 +89,23 @@ def test_wrong_credentials_raise_auth_error_without_the_password(
     for text in (str(error), error.hint or "", repr(error), repr(endpoint)):
         assert wrong not in text
     assert smtp_server.messages == []
+
+
+def test_login_with_an_oauth_token(smtp_server: SmtpServer) -> None:
+    endpoint = smtp_server.endpoint(username=SMTP_USER, password=SMTP_TOKEN, auth="xoauth2")
+
+    asyncio.run(send_message(endpoint, apology()))
+
+    assert len(smtp_server.messages) == 1
+
+
+def test_an_expired_oauth_token_is_an_auth_error(smtp_server: SmtpServer) -> None:
+    endpoint = smtp_server.endpoint(username=SMTP_USER, password="ya29.expired", auth="xoauth2")
+
+    with pytest.raises(SmtpAuthError) as caught:
+        asyncio.run(send_message(endpoint, apology()))
+
+    assert "ya29.expired" not in str(caught.value) and smtp_server.messages == []
 
 
 @pytest.mark.smtp_behaviour("refuse")

@@ -268,3 +268,19 @@ def test_a_follow_up_is_marked_automatic_and_carries_no_internal_notes() -> None
     assert message["References"] == "<c1@example.net> <reply-1@client.example.com>"
     draft = email.message_from_bytes(build_draft(headers(), "Hello"), policy=email.policy.default)
     assert draft["X-Amends-Note"] == "ESCALATED" and "Auto-Submitted" not in draft
+
+
+# --- SMTP login settings ------------------------------------------------------------------------
+
+
+def test_smtp_oauth_takes_its_token_from_the_file(tmp_path: Path) -> None:
+    from amends.endpoints import smtp_endpoint
+
+    token = tmp_path / "token"
+    token.write_text("ya29.from-the-file\n")
+    smtp = {"host": "127.0.0.1", "security": "none", "username": "support@example.com"}
+    endpoint = smtp_endpoint(config(smtp=smtp | {"auth": "xoauth2", "token_file": str(token)}))
+    assert endpoint is not None
+    assert (endpoint.auth, endpoint.password) == ("xoauth2", "ya29.from-the-file")
+    with pytest.raises(ValueError, match="needs the username"):
+        config(smtp={"host": "127.0.0.1", "auth": "xoauth2", "token_file": str(token)})
