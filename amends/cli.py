@@ -198,13 +198,15 @@ def main() -> None:
 
 
 def _rows(console: Console, title: str, columns: list[str], rows: list[list[str]]) -> None:
-    """A table on a terminal; tab-separated lines when piped (easy to grep and cut)."""
+    """A table on a terminal; tab-separated lines when piped (easy to grep and cut). Cells are
+    plain text, shown as given."""
     if console.is_terminal:
         table = Table(title=title, title_justify="left")
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*row)
+            # Cells hold customer text ("[#42]", "[mx.example.net]"): never read as markup.
+            table.add_row(*(escape(cell) for cell in row))
         console.print(table)
     else:
         for row in rows:

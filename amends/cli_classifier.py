@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.console import Console
@@ -22,7 +22,10 @@ from amends.cli import Context, _console, _rows, _when, cli, fail
 from amends.config import Config
 from amends.errors import AmendsError
 from amends.logs import redact
-from classifier.evaluation import Evaluation
+
+if TYPE_CHECKING:
+    # scikit-learn takes seconds to import: only the commands that need it load it.
+    from classifier.evaluation import Evaluation
 
 T = TypeVar("T")
 
@@ -394,7 +397,7 @@ def model_list(obj: Context) -> None:
 def model_show(obj: Context, version: str | None) -> None:
     """One version (default: the active one): file, hash, data, figures."""
     from classifier import registry
-    from classifier.evaluation import ClassScore
+    from classifier.evaluation import ClassScore, Evaluation
 
     row = _on_database(
         obj,

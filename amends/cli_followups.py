@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -68,7 +67,7 @@ def _list(
         return
     columns = ["id", "ticket", "kind" if kind is None else "rule", "state", "due / sent"]
     columns += ["attempts", "owner", "to", "last error / reason"]
-    _rows(console, title, columns, [[escape(c) for c in row] for row in rows])
+    _rows(console, title, columns, rows)
 
 
 def _ids(values: tuple[int, ...]) -> list[int]:

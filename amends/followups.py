@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, exists, func, or_
 from sqlmodel import Session, col, select
 
+from amends import clock
 from amends.assignment import next_shift_start
 from amends.classify import NOT_A_COMPLAINT, first_messages
 from amends.config import Config
@@ -701,7 +702,7 @@ def set_status_by_hand(engine: Engine, ticket_id: int, *, reopen: bool) -> bool:
             ticket.reopen_count += 1
             ticket.repeat_failure = True
         else:
-            ticket.status, ticket.closed_at = TicketStatus.CLOSED, datetime.now(UTC)
+            ticket.status, ticket.closed_at = TicketStatus.CLOSED, clock.now()
         session.add(ticket)
         session.add(EventLog.about(ticket, "status_by_hand", f"{ticket.status.value} by hand"))
         session.commit()

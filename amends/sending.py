@@ -89,9 +89,11 @@ def policy(config: Config) -> QueuePolicy:
 def _mailbox(config: Config, name: str | None) -> MailboxSettings:
     found = next((m for m in config.mailboxes if m.name == name), None)
     if found is None:
+        known = ", ".join(m.name for m in config.mailboxes) or "none"
         raise FollowupError(
-            f"outbox row names mailbox {name!r}, which is not in the configuration",
-            hint="put the mailbox back in the configuration, or cancel the row",
+            f"mailbox {name!r} is not in the configuration (mailboxes: {known})",
+            hint="use a configured mailbox name; a queued row of a removed mailbox can be "
+            "cancelled with `amends followups cancel`",
         )
     return found
 
@@ -197,8 +199,10 @@ def record_outcome(session: Session, item: OutboxItem, now: datetime) -> None:
         return
     what = "follow-up" if item.kind is OutboxKind.FOLLOWUP else "draft from the send folder"
     if item.state is OutboxState.SENT:
-        if item.kind is OutboxKind.FOLLOWUP and ticket.status is TicketStatus.FOLLOWUP_SCHEDULED:
-            ticket.status = TicketStatus.FOLLOWUP_SENT
+        # Replied too: a row retried by hand after it had given up.
+        waiting = {TicketStatus.FOLLOWUP_SCHEDULED, TicketStatus.REPLIED}
+        if item.kind is OutboxKind.FOLLOWUP and ticket.status in waiting:
+            ticket.status, ticket.followup_at = TicketStatus.FOLLOWUP_SENT, item.sent_at
             session.add(ticket)
         session.add(
             EventLog.about(
@@ -451,8 +455,10 @@ def deliver(
     now: Callable[[], datetime] = clock.now,
     *,
     only: set[int] | None = None,
+    mailbox: str | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row over SMTP (or just ``only``), filing copies in Sent."""
+    """Send every due outbox row over SMTP (or just ``only``, or one mailbox's), filing copies
+    in Sent."""
     endpoint = smtp_endpoint(config)
     if endpoint is None:
         raise AmendsError(
@@ -486,7 +492,7 @@ def deliver(
         on_outcome=record_outcome,
     )
     try:
-        report = asyncio.run(delivery.run(now, only=only))
+        report = asyncio.run(delivery.run(now, only=only, mailbox=mailbox))
     finally:
         pool.close()
     if report.sent or report.retried or report.dead or report.recovered:
@@ -508,6 +514,8 @@ def followup_pass(
 ) -> PassReport:
     """One pass over the follow-up stage of every mailbox (or one), then the outbox."""
     result = PassReport()
+    if mailbox_name is not None:
+        _mailbox(config, mailbox_name)  # an unknown name is an error, not an empty pass
     for mailbox in config.mailboxes:
         if mailbox_name is not None and mailbox.name != mailbox_name:
             continue
@@ -530,7 +538,7 @@ def followup_pass(
             log.info("%s", report)
         result.mailboxes.append(report)
     if config.smtp is not None:
-        result.delivery = deliver(engine, config, now)
+        result.delivery = deliver(engine, config, now, mailbox=mailbox_name)
     return result
 
 
@@ -581,6 +589,12 @@ def retry_by_hand(engine: Engine, item_ids: list[int] | None, now: datetime) -> 
         for item in items:
             item.state, item.due_at, item.attempts = OutboxState.PENDING, now, 0
             session.add(item)
+            ticket = session.get(Ticket, item.ticket_id) if item.ticket_id else None
+            if item.kind is OutboxKind.FOLLOWUP and ticket is not None:
+                if ticket.status is TicketStatus.REPLIED:
+                    ticket.status, ticket.followup_at = TicketStatus.FOLLOWUP_SCHEDULED, now
+                    session.add(ticket)
+                session.add(EventLog.about(ticket, "followup_retry", "retried by hand"))
         session.commit()
         return items
 

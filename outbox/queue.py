@@ -87,6 +87,14 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which due rows a pass may take: these ids only, and/or one mailbox's."""
+
+    only: set[int] | None = None
+    mailbox: str | None = None
+
+
+@dataclass(frozen=True)
 class Prepared:
     """What to send for a claimed row, or why it must not be sent at all."""
 
@@ -131,13 +139,19 @@ class Delivery:
         self.smtp = SmtpSession(endpoint)  # one connection per pass (see run)
 
     async def run(
-        self, now: Callable[[], datetime], *, only: set[int] | None = None, limit: int = 1000
+        self,
+        now: Callable[[], datetime],
+        *,
+        only: set[int] | None = None,
+        mailbox: str | None = None,
+        limit: int = 1000,
     ) -> DeliveryReport:
-        """Send what is due, batch after batch, until nothing due is left (or ``limit``)."""
+        """Send what is due (of ``only`` those rows, of ``mailbox`` that one's), batch after
+        batch, until nothing due is left or ``limit`` rows were handled."""
         report = DeliveryReport()
         self.smtp = SmtpSession(self.endpoint)
         try:
-            await self._drain(now, only, limit, report)
+            await self._drain(now, Scope(only, mailbox), limit, report)
         finally:
             await self.smtp.close()
         return report
@@ -145,13 +159,13 @@ class Delivery:
     async def _drain(
         self,
         now: Callable[[], datetime],
-        only: set[int] | None,
+        scope: Scope,
         limit: int,
         report: DeliveryReport,
     ) -> None:
         handled = 0
         while handled < limit:
-            claimed = await asyncio.to_thread(self.claim, now(), only)
+            claimed = await asyncio.to_thread(self.claim, now(), scope)
             if not claimed:
                 break
             for index, (item_id, stale) in enumerate(claimed):
@@ -177,7 +191,7 @@ class Delivery:
                 session.add(item)
             session.commit()
 
-    def claim(self, now: datetime, only: set[int] | None = None) -> list[tuple[int, bool]]:
+    def claim(self, now: datetime, scope: Scope | None = None) -> list[tuple[int, bool]]:
         """Take up to a batch of due rows for this worker: (row id, was it a stale claim)."""
         lease = now + timedelta(seconds=self.policy.lease_s)
         with Session(self.engine) as session:
@@ -188,8 +202,10 @@ class Delivery:
                 .limit(CLAIM_BATCH)
                 .with_for_update(skip_locked=True)
             )
-            if only is not None:
-                query = query.where(col(OutboxItem.id).in_(sorted(only)))
+            if scope is not None and scope.only is not None:
+                query = query.where(col(OutboxItem.id).in_(sorted(scope.only)))
+            if scope is not None and scope.mailbox is not None:
+                query = query.where(col(OutboxItem.mailbox) == scope.mailbox)
             candidates = list(session.exec(query))
             claimed: list[tuple[int, bool]] = []
             for item_id, state in candidates:
