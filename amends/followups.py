@@ -181,7 +181,11 @@ def record_replies(
                     select(Message)
                     .where(
                         Message.mailbox == mailbox.name,
-                        Message.direction == MessageDirection.OUTBOUND,
+                        # Found in Sent, or a copy of our reply that reached the inbox.
+                        or_(
+                            col(Message.direction) == MessageDirection.OUTBOUND,
+                            col(Message.kind) == MessageKind.OWN,
+                        ),
                         col(Message.ticket_id).is_not(None),
                         ~exists().where(col(Reply.message_id) == col(Message.id)),
                     )

@@ -313,14 +313,13 @@ class MessageStore:
         parsed, kind = item.parsed, item.kind
         assert parsed is not None and kind is not None
         received = _aware(item.fetched.internal_date) or parsed.date or datetime.now(UTC)
-        ticket_id: int | None = None
-        created = threaded = 0
-        outbound = direction is MessageDirection.OUTBOUND
-        if decision is None and kind.kind is not MessageKind.OWN:
-            decision = self._thread(parsed, rows, outbound=False)
-        if decision is not None:
-            ticket_id = decision.ticket_id
-            threaded = int(ticket_id is not None)
+        created = 0
+        if decision is None:
+            # Our own mail that reached the inbox (the support address in Cc of a reply) is
+            # threaded as what it is: a reply we sent, to a recipient's ticket.
+            decision = self._thread(parsed, rows, outbound=kind.kind is MessageKind.OWN)
+        ticket_id = decision.ticket_id
+        threaded = int(ticket_id is not None)
         owner: str | None = None
         if kind.kind is MessageKind.CUSTOMER:
             owner = (parsed.from_address or "").lower()
@@ -330,9 +329,9 @@ class MessageStore:
         elif kind.kind is MessageKind.BOUNCE:
             ticket_id = ticket_id or self._bounced_ticket(session, kind)
             self._mark_bounced(session, kind, received)
-        elif outbound and ticket_id is not None:
+        elif kind.kind is MessageKind.OWN and ticket_id is not None:
             rows.touch_ticket(ticket_id)
-        reason = decision.reason if decision else "our own message"
+        reason = decision.reason
         rows.add_message(
             parsed,
             ticket_id,
@@ -370,7 +369,7 @@ class MessageStore:
             {
                 "ticket_id": ticket_id,
                 "mailbox": self.mailbox,
-                "kind": "message_sent" if outbound else "message_received",
+                "kind": "message_sent" if kind.kind is MessageKind.OWN else "message_received",
                 "detail": f"{kind.kind.value} from {parsed.from_address}: {reason}",
                 "data": {
                     "message_id": parsed.message_id,

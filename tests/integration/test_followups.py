@@ -404,6 +404,23 @@ def test_not_a_complaint_gets_no_follow_up(
     assert followups(engine) == []
 
 
+def test_a_reply_copied_to_the_support_address_counts_once(
+    sending: Config, engine: Engine, imap_account: ImapAccount
+) -> None:
+    drafted(engine, sending, imap_account)
+    agent_sends(imap_account)
+    # The agent put the support address in Cc: the same reply also arrives in the inbox.
+    [copy] = imap_account.fetch_all("Sent")
+    imap_account.append("INBOX", copy, msg_time=REPLIED_AT)
+    sync_inbox(engine, sending)
+    report = followup_pass(engine, sending, now=at(REPLIED_AT)).mailboxes[0]
+    assert (report.replies, report.scheduled) == (1, 1)
+    assert report.sent_sync is not None and report.sent_sync.outcome.duplicates == 1
+    with Session(engine) as session:
+        assert len(session.exec(select(Reply)).all()) == 1
+    assert ticket_of(engine).status is TicketStatus.FOLLOWUP_SCHEDULED
+
+
 def test_unrelated_sent_mail_is_not_stored(
     sending: Config, engine: Engine, imap_account: ImapAccount
 ) -> None:
