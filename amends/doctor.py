@@ -260,6 +260,9 @@ def _smtp(config: Config) -> Iterator[Finding]:
     except ConfigError as exc:
         yield Finding("smtp", "password", Outcome.FAIL, str(exc.problems[0]), exc.hint)
         return
+    except AmendsError as exc:  # the OAuth token could not be read or fetched
+        yield Finding("smtp", "token", Outcome.FAIL, exc.message, exc.hint)
+        return
     if endpoint is None:
         yield Finding(
             "smtp",

@@ -284,3 +284,13 @@ def test_smtp_oauth_takes_its_token_from_the_file(tmp_path: Path) -> None:
     assert (endpoint.auth, endpoint.password) == ("xoauth2", "ya29.from-the-file")
     with pytest.raises(ValueError, match="needs the username"):
         config(smtp={"host": "127.0.0.1", "auth": "xoauth2", "token_file": str(token)})
+
+
+def test_doctor_reports_an_smtp_token_that_cannot_be_fetched(tmp_path: Path) -> None:
+    from amends.doctor import Outcome, _smtp
+
+    smtp = {"host": "127.0.0.1", "security": "none", "username": "support@example.com"}
+    failing = config(smtp=smtp | {"auth": "xoauth2", "token_command": "false"})
+    [finding] = list(_smtp(failing))
+    assert (finding.check, finding.outcome) == ("token", Outcome.FAIL)
+    assert "token_command exited with 1" in finding.detail
