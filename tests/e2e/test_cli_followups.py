@@ -264,7 +264,7 @@ def test_usage_errors_exit_2_and_a_bad_clock_exits_1(
     failed(amends("status", env=env), "AMENDS_NOW='monday' is not an ISO 8601 time")
 
 
-# --- bugs found while writing these tests --------------------------------------------------------
+# --- regressions: bugs these tests found once ----------------------------------------------------
 
 
 @pytest.mark.smtp_behaviour("refuse")
