@@ -182,11 +182,15 @@ def _prepare(
     config: Config, templates: Templates
 ) -> Callable[[Session, OutboxItem, datetime], Prepared]:
     def prepare(session: Session, item: OutboxItem, now: datetime) -> Prepared:
+        try:
+            mailbox = _mailbox(config, item.mailbox)
+        except FollowupError as exc:
+            # A mailbox taken out of the configuration: its rows must not block the others.
+            return Prepared(cancel=exc.message)
         if item.kind is OutboxKind.FOLLOWUP:
             return compose_followup(session, config, templates, item, now)
         if item.raw is None:
             return Prepared(cancel="nothing to send")
-        mailbox = _mailbox(config, item.mailbox)
         return Prepared(item.raw, mailbox.address, tuple(item.recipient.split(", ")))
 
     return prepare

@@ -681,3 +681,31 @@ def test_a_draft_moved_to_the_send_folder_is_sent_filed_and_removed(
         assert session.exec(select(Reply)).one().source is ReplySource.TOOL
     assert ticket_of(engine).status is TicketStatus.FOLLOWUP_SCHEDULED
     assert len(smtp_server.messages) == 1
+
+
+def test_a_row_of_a_removed_mailbox_is_cancelled_and_the_rest_go_out(
+    sending: Config, engine: Engine, imap_account: ImapAccount, smtp_server: SmtpServer
+) -> None:
+    item = scheduled(engine, sending, imap_account)
+    with Session(engine) as session:
+        orphan = OutboxItem(
+            kind=OutboxKind.DRAFT_SEND,
+            mailbox="closed-down",
+            rule="send:1:1",
+            key="send:closed-down:1:1",
+            due_at=DUE - timedelta(minutes=1),
+            recipient="someone@example.org",
+            message_id="orphan@example.com",
+            raw=b"From: x@example.com\r\n\r\nhello\r\n",
+        )
+        session.add(orphan)
+        session.commit()
+    report = deliver(engine, sending, at(DUE))
+    assert (report.sent, report.cancelled) == (1, 1)
+    with Session(engine) as session:
+        states = {
+            row.key: (row.state, row.cancelled_reason) for row in session.exec(select(OutboxItem))
+        }
+    assert states[item.key][0] is OutboxState.SENT
+    state, reason = states["send:closed-down:1:1"]
+    assert state is OutboxState.CANCELLED and "closed-down" in (reason or "")
