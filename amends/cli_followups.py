@@ -7,6 +7,7 @@ Registered on the main ``amends`` group by :mod:`amends.cli`; the work is in
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from sqlalchemy import Engine
@@ -70,6 +71,16 @@ def _list(
     _rows(console, title, columns, rows)
 
 
+def _list_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The filters both list commands take."""
+    command = click.pass_obj(command)
+    limit = "At most this many, newest first."
+    command = click.option("--limit", default=50, show_default=True, help=limit)(command)
+    command = click.option("--mailbox", metavar="NAME", help="Only this mailbox.")(command)
+    states = click.Choice(STATES)
+    return click.option("--state", type=states, help="Only rows in this state.")(command)
+
+
 def _ids(values: tuple[int, ...]) -> list[int]:
     if not values:
         raise click.UsageError("give at least one id (see the list command)")
@@ -103,10 +114,7 @@ def followups_run(obj: Context, mailbox: str | None) -> None:
 
 
 @followups_group.command("list")
-@click.option("--state", type=click.Choice(STATES), help="Only follow-ups in this state.")
-@click.option("--mailbox", metavar="NAME", help="Only this mailbox.")
-@click.option("--limit", default=50, show_default=True, help="At most this many, newest first.")
-@click.pass_obj
+@_list_options
 def followups_list(obj: Context, state: str | None, mailbox: str | None, limit: int) -> None:
     """Follow-ups with their state, due (or sent) time, attempts and last error."""
     _list(obj, "follow-ups", OutboxKind.FOLLOWUP, state, mailbox, limit)
@@ -151,10 +159,7 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--state", type=click.Choice(STATES), help="Only rows in this state.")
-@click.option("--mailbox", metavar="NAME", help="Only this mailbox.")
-@click.option("--limit", default=50, show_default=True, help="At most this many, newest first.")
-@click.pass_obj
+@_list_options
 def outbox_list(obj: Context, state: str | None, mailbox: str | None, limit: int) -> None:
     """Outbox rows with their state, due (or sent) time, attempts and last error."""
     _list(obj, "outbox rows", None, state, mailbox, limit)

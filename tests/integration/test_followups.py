@@ -184,6 +184,33 @@ def ticket_of(engine: Engine, address: str = CUSTOMER) -> Ticket:
         return session.exec(select(Ticket).join(Customer).where(Customer.address == address)).one()
 
 
+def ready_to_send(engine: Engine, number: int, **fields: object) -> OutboxItem:
+    """An outbox row put straight into the database: a finished message to customer<number>,
+    due at DUE, with ``fields`` set on top."""
+    message = EmailMessage()
+    message["From"] = "support@example.com"
+    message["To"] = f"customer{number}@example.net"
+    message["Subject"] = f"Message {number}"
+    message["Message-ID"] = f"<m{number}@example.com>"
+    message.set_content("Hello")
+    item = OutboxItem(
+        kind=OutboxKind.DRAFT_SEND,
+        mailbox="support",
+        rule=f"test-{number}",
+        key=f"test-{number}",
+        due_at=DUE,
+        recipient=f"customer{number}@example.net",
+        message_id=f"m{number}@example.com",
+        raw=bytes(message),
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(item)
+        session.commit()
+    return item
+
+
 def test_the_whole_cycle(
     sending: Config, engine: Engine, imap_account: ImapAccount, smtp_server: SmtpServer
 ) -> None:
@@ -602,27 +629,8 @@ def test_two_workers_drain_one_outbox_each_message_once(
     imap_account: ImapAccount,
 ) -> None:
     config_ = make_config(smtp_toml(smtp_server.port))
-    with Session(engine) as session:
-        for n in range(30):
-            message = EmailMessage()
-            message["From"] = "support@example.com"
-            message["To"] = f"customer{n}@example.net"
-            message["Subject"] = f"Message {n}"
-            message["Message-ID"] = f"<m{n}@example.com>"
-            message.set_content("Hello")
-            session.add(
-                OutboxItem(
-                    kind=OutboxKind.DRAFT_SEND,
-                    mailbox="support",
-                    rule=f"test-{n}",
-                    key=f"test-{n}",
-                    due_at=DUE,
-                    recipient=f"customer{n}@example.net",
-                    message_id=f"m{n}@example.com",
-                    raw=bytes(message),
-                )
-            )
-        session.commit()
+    for n in range(30):
+        ready_to_send(engine, n)
     reports = []
 
     def worker() -> None:
@@ -687,19 +695,7 @@ def test_a_row_of_a_removed_mailbox_is_cancelled_and_the_rest_go_out(
     sending: Config, engine: Engine, imap_account: ImapAccount, smtp_server: SmtpServer
 ) -> None:
     item = scheduled(engine, sending, imap_account)
-    with Session(engine) as session:
-        orphan = OutboxItem(
-            kind=OutboxKind.DRAFT_SEND,
-            mailbox="closed-down",
-            rule="send:1:1",
-            key="send:closed-down:1:1",
-            due_at=DUE - timedelta(minutes=1),
-            recipient="someone@example.org",
-            message_id="orphan@example.com",
-            raw=b"From: x@example.com\r\n\r\nhello\r\n",
-        )
-        session.add(orphan)
-        session.commit()
+    orphan = ready_to_send(engine, 1, mailbox="closed-down", due_at=DUE - timedelta(minutes=1))
     report = deliver(engine, sending, at(DUE))
     assert (report.sent, report.cancelled) == (1, 1)
     with Session(engine) as session:
@@ -707,5 +703,5 @@ def test_a_row_of_a_removed_mailbox_is_cancelled_and_the_rest_go_out(
             row.key: (row.state, row.cancelled_reason) for row in session.exec(select(OutboxItem))
         }
     assert states[item.key][0] is OutboxState.SENT
-    state, reason = states["send:closed-down:1:1"]
+    state, reason = states[orphan.key]
     assert state is OutboxState.CANCELLED and "closed-down" in (reason or "")

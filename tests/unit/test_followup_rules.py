@@ -16,7 +16,7 @@ import pytest
 from amends.config.schema import Config
 from amends.errors import AmendsError
 from amends.followups import followup_due, suppressed
-from inbox.threads import KnownMessage, decide_thread, make_message_id
+from inbox.threads import KnownMessage, make_message_id
 from models.tickets import Ticket
 from outbox.compose import DraftHeaders, build_draft, build_followup
 from outbox.errors import SmtpRefused, transient_reply
@@ -193,14 +193,7 @@ def test_a_reply_in_sent_threads_by_its_headers_to_any_recipient() -> None:
         parsed(sender="support@example.com", in_reply_to=("c1@example.net",)),
         to=("jane.private@example.org",),
     )
-    outbound = decide_thread(
-        reply,
-        key=KEY,
-        find_messages=store.find_messages,
-        ticket_customer=store.ticket_customer,
-        outbound=True,
-    )
-    assert outbound.ticket_id == 42
+    assert store.decide(reply, outbound=True).ticket_id == 42
     inbound = store.decide(reply)
     assert inbound.ticket_id is None, "customer mail from another address is not trusted"
 
@@ -209,13 +202,7 @@ def test_a_reply_keeping_our_drafts_id_threads_by_it() -> None:
     store = Store(customers={42: JANE})
     draft_id = make_message_id(42, key=KEY, domain="example.com", unique="m1-r1")
     reply = replace(parsed(sender="support@example.com", message_id=draft_id), to=(JANE,))
-    decision = decide_thread(
-        reply,
-        key=KEY,
-        find_messages=store.find_messages,
-        ticket_customer=store.ticket_customer,
-        outbound=True,
-    )
+    decision = store.decide(reply, outbound=True)
     assert decision.ticket_id == 42 and "draft" in decision.reason
 
 
@@ -223,18 +210,8 @@ def test_a_subject_token_in_sent_needs_the_ticket_customer_among_the_recipients(
     store = Store(customers={42: JANE})
     to_jane = replace(parsed(sender="support@example.com", subject="Re: it [#42]"), to=(JANE,))
     to_bob = replace(to_jane, to=("bob@example.org",))
-
-    def decide(message: Any) -> int | None:
-        return decide_thread(
-            message,
-            key=KEY,
-            find_messages=store.find_messages,
-            ticket_customer=store.ticket_customer,
-            outbound=True,
-        ).ticket_id
-
-    assert decide(to_jane) == 42
-    assert decide(to_bob) is None
+    assert store.decide(to_jane, outbound=True).ticket_id == 42
+    assert store.decide(to_bob, outbound=True).ticket_id is None
 
 
 # --- the follow-up's headers --------------------------------------------------------------------

@@ -87,12 +87,13 @@ class Store:
         self.ticket_lookups.append(ticket_id)
         return self.customers.get(ticket_id)
 
-    def decide(self, message: ParsedMessage, key: bytes = KEY) -> Any:
+    def decide(self, message: ParsedMessage, key: bytes = KEY, *, outbound: bool = False) -> Any:
         return decide_thread(
             message,
             key=key,
             find_messages=self.find_messages,
             ticket_customer=self.ticket_customer,
+            outbound=outbound,
         )
 
 
