@@ -17,6 +17,7 @@ One pass over a mailbox (``followup_pass``), each step repeatable after a crash:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -130,6 +131,22 @@ def _count(counts: dict[str, int], reason: str) -> None:
     counts[reason] = counts.get(reason, 0) + 1
 
 
+@dataclass
+class MailboxPass:
+    """One pass of the follow-up stage over one mailbox: what every step works with."""
+
+    engine: Engine
+    config: Config
+    mailbox: MailboxSettings
+    client: IMAPClient
+    report: FollowupReport
+    now: Callable[[], datetime] = clock.now
+
+    def unpack(self) -> tuple[Engine, Config, MailboxSettings, FollowupReport, datetime]:
+        """The database, configuration, mailbox, report and the time for this step."""
+        return self.engine, self.config, self.mailbox, self.report, self.now()
+
+
 # --- 1. the Sent folder ------------------------------------------------------------------------
 
 
@@ -138,10 +155,9 @@ def sent_folder(client: IMAPClient, mailbox: MailboxSettings) -> str:
     return role_folder(client, mailbox.folders.sent, "\\Sent", DEFAULT_SENT_FOLDER)
 
 
-def sync_sent(
-    client: IMAPClient, engine: Engine, config: Config, mailbox: MailboxSettings
-) -> SyncReport:
+def sync_sent(step: MailboxPass) -> SyncReport:
     """Store the replies in the Sent folder that answer tickets (exactly once, as the inbox)."""
+    client, engine, config, mailbox = step.client, step.engine, step.config, step.mailbox
     folder = sent_folder(client, mailbox)
     options = SyncOptions(
         batch_size=mailbox.batch_size,
@@ -170,10 +186,9 @@ def _agent_for(config: Config, address: str | None, owner: str | None) -> str | 
     return owner
 
 
-def record_replies(
-    engine: Engine, config: Config, mailbox: MailboxSettings, report: FollowupReport, now: datetime
-) -> None:
+def record_replies(step: MailboxPass) -> None:
     """Turn each stored reply into a ``reply`` row, the ticket replied and a follow-up queued."""
+    engine, config, mailbox, report, now = step.unpack()
     while True:
         with Session(engine) as session:
             messages = list(
@@ -436,10 +451,9 @@ def _schedule(
 # --- 3. cancellations --------------------------------------------------------------------------
 
 
-def cancel_stale(
-    engine: Engine, config: Config, mailbox: MailboxSettings, report: FollowupReport
-) -> None:
+def cancel_stale(step: MailboxPass) -> None:
     """Cancel queued follow-ups whose reason went away."""
+    engine, config, mailbox, report, _now = step.unpack()
     with Session(engine) as session:
         items = list(
             session.exec(
@@ -512,10 +526,9 @@ _LAST_SENT = select(func.max(col(OutboxItem.sent_at))).where(
 _last_followup_sent = _LAST_SENT.correlate(Ticket).scalar_subquery()
 
 
-def read_answers(
-    engine: Engine, config: Config, mailbox: MailboxSettings, report: FollowupReport, now: datetime
-) -> None:
+def read_answers(step: MailboxPass) -> None:
     """Record the customers' answers to sent follow-ups; close or reopen their tickets."""
+    engine, config, mailbox, report, now = step.unpack()
     with Session(engine) as session:
         pending = list(
             session.exec(
@@ -632,15 +645,10 @@ def _rated(rating: int | None) -> str:
     return f"rated {rating}/5" if rating is not None else "no rating"
 
 
-def notify_owners(
-    client: IMAPClient,
-    engine: Engine,
-    config: Config,
-    mailbox: MailboxSettings,
-    report: FollowupReport,
-    now: datetime,
-) -> None:
+def notify_owners(step: MailboxPass) -> None:
     """Put ``amends-reopened`` and the owner keyword on answers that reopened a ticket."""
+    engine, config, mailbox, report, now = step.unpack()
+    client = step.client
     with Session(engine) as session:
         rows = list(
             session.exec(

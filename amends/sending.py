@@ -36,6 +36,7 @@ from amends.errors import AmendsError
 from amends.followups import (
     FollowupError,
     FollowupReport,
+    MailboxPass,
     cancel,
     cancel_stale,
     customer_wrote,
@@ -308,14 +309,10 @@ def _remove_from_send_folder(
         client.close_folder()
 
 
-def collect_send_folder(
-    client: IMAPClient,
-    engine: Engine,
-    mailbox: MailboxSettings,
-    report: FollowupReport,
-    now: datetime,
-) -> None:
+def collect_send_folder(step: MailboxPass) -> None:
     """Queue every draft an agent moved into ``folders.send`` (once per UID)."""
+    engine, _config, mailbox, report, now = step.unpack()
+    client = step.client
     if not mailbox.send_from_tool:
         return
     folder = mailbox.folders.send
@@ -423,14 +420,10 @@ def _ticket_of(session: Session, message: EmailMessage, key: bytes) -> int | Non
     ).first()
 
 
-def file_pending(
-    client: IMAPClient,
-    engine: Engine,
-    mailbox: MailboxSettings,
-    report: FollowupReport,
-    now: datetime,
-) -> None:
+def file_pending(step: MailboxPass) -> None:
     """File the copies that could not be filed right after sending (retried every pass)."""
+    engine, _config, mailbox, report, now = step.unpack()
+    client = step.client
     with Session(engine) as session:
         items = list(
             session.exec(
@@ -526,13 +519,17 @@ def followup_pass(
         report = FollowupReport(mailbox.name)
         try:
             with imap_session(config, mailbox) as client:
-                report.sent_sync = sync_sent(client, engine, config, mailbox)
-                record_replies(engine, config, mailbox, report, now())
-                cancel_stale(engine, config, mailbox, report)
-                read_answers(engine, config, mailbox, report, now())
-                notify_owners(client, engine, config, mailbox, report, now())
-                collect_send_folder(client, engine, mailbox, report, now())
-                file_pending(client, engine, mailbox, report, now())
+                step = MailboxPass(engine, config, mailbox, client, report, now)
+                report.sent_sync = sync_sent(step)
+                for work in (
+                    record_replies,
+                    cancel_stale,
+                    read_answers,
+                    notify_owners,
+                    collect_send_folder,
+                    file_pending,
+                ):
+                    work(step)
         except AmendsError as exc:
             # One mailbox's trouble (server down, login refused) must not hold up the others;
             # everything it did is committed and the next pass goes on from there.
