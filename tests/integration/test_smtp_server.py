@@ -129,14 +129,15 @@ def test_temporary_failure_is_not_permanent(smtp_server: SmtpServer) -> None:
     assert smtp_server.messages == []
 
 
-@pytest.mark.smtp_behaviour("timeout", delay_s=3.0)
+@pytest.mark.smtp_behaviour("timeout", delay_s=10.0)
 def test_silent_reply_to_data_times_out(smtp_server: SmtpServer) -> None:
     started = time.monotonic()
 
     with pytest.raises(SmtpUnavailable, match="did not answer within 1 s") as caught:
         asyncio.run(send_message(smtp_server.endpoint(timeout_s=1.0), apology()))
 
-    assert time.monotonic() - started < 2.5
+    # It gave up on its own timeout rather than waiting for the server's 10 s.
+    assert time.monotonic() - started < 8.0
     assert caught.value.code is None and not caught.value.permanent
     assert caught.value.hint and "may have taken the message" in caught.value.hint
     # The client hung up first; the server cancelled the handler before it kept anything.
@@ -154,13 +155,14 @@ def test_dropped_connection_after_data_is_unavailable(smtp_server: SmtpServer) -
 
 
 def test_closed_port_is_unavailable_at_once() -> None:
-    endpoint = SmtpEndpoint("127.0.0.1", free_port(), "none", timeout_s=5.0)
+    endpoint = SmtpEndpoint("127.0.0.1", free_port(), "none", timeout_s=60.0)
     started = time.monotonic()
 
     with pytest.raises(SmtpUnavailable, match="cannot connect"):
         asyncio.run(probe_smtp(endpoint))
 
-    assert time.monotonic() - started < 1.0
+    # A refusal is an answer: it does not wait out the timeout.
+    assert time.monotonic() - started < 30.0
 
 
 def test_silent_server_times_out_while_connecting() -> None:
@@ -173,7 +175,7 @@ def test_silent_server_times_out_while_connecting() -> None:
         with pytest.raises(SmtpUnavailable, match=r"did not answer within 0\.5 s"):
             asyncio.run(probe_smtp(endpoint))
 
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 30.0  # the timeout ends it, not the test's own
 
 
 def test_probe_reports_a_plain_server(smtp_server: SmtpServer) -> None:
