@@ -192,7 +192,8 @@ def main() -> None:
     # Importing these modules registers their commands on `cli`.
     import amends.cli_classifier
     import amends.cli_drafts
-    import amends.cli_followups  # noqa: F401
+    import amends.cli_followups
+    import amends.cli_worker  # noqa: F401
 
     cli(prog_name="amends")
 

@@ -1,4 +1,4 @@
-"""``amends followups|outbox|status`` and closing or reopening a ticket by hand.
+"""``amends followups|outbox`` and closing or reopening a ticket by hand.
 
 Registered on the main ``amends`` group by :mod:`amends.cli`; the work is in
 :mod:`amends.followups`, :mod:`amends.sending` and :mod:`outbox.queue`.
@@ -6,7 +6,6 @@ Registered on the main ``amends`` group by :mod:`amends.cli`; the work is in
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import click
@@ -190,34 +189,6 @@ def outbox_deliver(obj: Context) -> None:
     click.echo(f"outbox: {report}")
     for error in report.errors:
         click.echo(f"  {error}", err=True)
-
-
-@cli.command("status")
-@click.pass_obj
-def status(obj: Context) -> None:
-    """Per mailbox: outbox rows due, retrying and dead. Exits 1 when any row is dead."""
-    from amends.sending import outbox_counts
-
-    def work(engine: Engine, config: Config) -> dict[str, dict[str, int]]:
-        counts = outbox_counts(engine, clock.now())
-        for mailbox in config.mailboxes:
-            counts.setdefault(mailbox.name, {"due": 0, "failed": 0, "dead": 0, "waiting": 0})
-        return counts
-
-    counts = _on_database(obj, work)
-    console = _console()
-    rows = [
-        [name, str(c["due"]), str(c["waiting"]), str(c["failed"]), str(c["dead"])]
-        for name, c in sorted(counts.items())
-    ]
-    _rows(console, "outbox", ["mailbox", "due", "waiting", "retrying", "dead"], rows)
-    dead = sum(c["dead"] for c in counts.values())
-    if dead:
-        console.print(
-            f"[bold red]ALERT: {dead} outbox row(s) are dead[/]: see `amends outbox list "
-            "--state dead`, fix the cause, then `amends outbox retry --dead`"
-        )
-        sys.exit(1)
 
 
 def _set_status(obj: Context, ticket_id: int, *, reopen: bool) -> None:

@@ -70,23 +70,31 @@ def folder_names(
     return parents, {label: separator.join([*parts, label]) for label in labels}
 
 
-def sync_label_folders(engine: Engine, config: Config, mailbox: MailboxSettings) -> LabelSyncReport:
-    """Create the label folders where missing and record the labels of mail newly put there."""
+def sync_label_folders(
+    engine: Engine, config: Config, mailbox: MailboxSettings, client: IMAPClient | None = None
+) -> LabelSyncReport:
+    """Create the label folders where missing and record the labels of mail newly put there.
+
+    Uses ``client`` when given (the worker's connection), else a connection of its own.
+    """
+    if client is None:
+        own = connect(imap_endpoint(config, mailbox))
+        try:
+            return sync_label_folders(engine, config, mailbox, own)
+        finally:
+            logout(own)
     report = LabelSyncReport(mailbox.name)
     labels = sorted(config.classifier.labels)
-    client = connect(imap_endpoint(config, mailbox))
-    try:
-        parents, report.folders = folder_names(client, config.classifier.label_folder, labels)
-        for parent in parents:
-            if ensure_folder(client, parent):
-                report.created.append(parent)
-        for label, folder in report.folders.items():
-            if ensure_folder(client, folder):
-                report.created.append(folder)
-            _sync_one(engine, client, mailbox.name, folder, label, report)
-    finally:
-        logout(client)
-    log.info("label folders %s", report)
+    parents, report.folders = folder_names(client, config.classifier.label_folder, labels)
+    for parent in parents:
+        if ensure_folder(client, parent):
+            report.created.append(parent)
+    for label, folder in report.folders.items():
+        if ensure_folder(client, folder):
+            report.created.append(folder)
+        _sync_one(engine, client, mailbox.name, folder, label, report)
+    if report.created or report.labelled:
+        log.info("label folders %s", report)
     return report
 
 

@@ -25,7 +25,7 @@ from inbox.connection import ImapEndpoint
 from inbox.store import MessageStore
 from inbox.sync import Progress as ProgressCallback
 from inbox.sync import SyncOptions
-from inbox.watch import MailboxWatcher, WatchSettings
+from inbox.watch import EndpointFactory, MailboxWatcher, WatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,19 @@ def build_watcher(
     stop: threading.Event | None = None,
     progress: ProgressCallback | None = None,
 ) -> MailboxWatcher:
+    settings = WatchSettings(
+        folders=[mailbox.folders.inbox],
+        poll_interval_s=mailbox.poll_interval_s,
+        sync=sync_options(config, mailbox),
+    )
+    store = MessageStore(engine, mailbox.name)
+    return MailboxWatcher(
+        endpoint_factory(config, mailbox), store, settings, stop=stop, progress=progress
+    )
+
+
+def endpoint_factory(config: Config, mailbox: MailboxSettings) -> EndpointFactory:
+    """The mailbox's IMAP endpoint, with a fresh OAuth token when asked to refresh."""
     tokens = TokenSource(mailbox.imap, mailbox.name) if mailbox.imap.auth == "xoauth2" else None
 
     def endpoint(refresh: bool) -> ImapEndpoint:
@@ -69,13 +82,7 @@ def build_watcher(
             tokens.refresh()
         return imap_endpoint(config, mailbox, tokens)
 
-    settings = WatchSettings(
-        folders=[mailbox.folders.inbox],
-        poll_interval_s=mailbox.poll_interval_s,
-        sync=sync_options(config, mailbox),
-    )
-    store = MessageStore(engine, mailbox.name)
-    return MailboxWatcher(endpoint, store, settings, stop=stop, progress=progress)
+    return endpoint
 
 
 @contextmanager

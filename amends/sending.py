@@ -23,7 +23,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses, make_msgid
 from typing import TypeVar
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from amends import clock
@@ -453,9 +453,10 @@ def deliver(
     *,
     only: set[int] | None = None,
     mailbox: str | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
     """Send every due outbox row over SMTP (or just ``only``, or one mailbox's), filing copies
-    in Sent."""
+    in Sent; ``stop()`` is asked between messages."""
     endpoint = smtp_endpoint(config)
     if endpoint is None:
         raise AmendsError(
@@ -489,7 +490,7 @@ def deliver(
         on_outcome=record_outcome,
     )
     try:
-        report = asyncio.run(delivery.run(now, only=only, mailbox=mailbox))
+        report = asyncio.run(delivery.run(now, only=only, mailbox=mailbox, stop=stop))
     finally:
         pool.close()
     if report.sent or report.retried or report.dead or report.recovered:
@@ -501,6 +502,22 @@ def deliver(
 class PassReport:
     mailboxes: list[FollowupReport] = field(default_factory=list)
     delivery: DeliveryReport | None = None
+
+
+def followup_steps(step: MailboxPass) -> None:
+    """The follow-up stage of one mailbox on its connection: replies found in Sent, follow-ups
+    scheduled or cancelled, answers read, owners told, drafts from the send folder queued and
+    sent messages filed."""
+    step.report.sent_sync = sync_sent(step)
+    for work in (
+        record_replies,
+        cancel_stale,
+        read_answers,
+        notify_owners,
+        collect_send_folder,
+        file_pending,
+    ):
+        work(step)
 
 
 def followup_pass(
@@ -519,17 +536,7 @@ def followup_pass(
         report = FollowupReport(mailbox.name)
         try:
             with imap_session(config, mailbox) as client:
-                step = MailboxPass(engine, config, mailbox, client, report, now)
-                report.sent_sync = sync_sent(step)
-                for work in (
-                    record_replies,
-                    cancel_stale,
-                    read_answers,
-                    notify_owners,
-                    collect_send_folder,
-                    file_pending,
-                ):
-                    work(step)
+                followup_steps(MailboxPass(engine, config, mailbox, client, report, now))
         except AmendsError as exc:
             # One mailbox's trouble (server down, login refused) must not hold up the others;
             # everything it did is committed and the next pass goes on from there.
@@ -607,29 +614,3 @@ def make_due(engine: Engine, item_ids: list[int], now: datetime) -> None:
             item.due_at = now
             session.add(item)
         session.commit()
-
-
-def outbox_counts(engine: Engine, now: datetime) -> dict[str, dict[str, int]]:
-    """Per mailbox: rows due now, failed (retrying) and dead."""
-    counts: dict[str, dict[str, int]] = {}
-    with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxItem.mailbox, OutboxItem.state, OutboxItem.due_at, func.count())
-            .where(
-                col(OutboxItem.state).in_(
-                    [OutboxState.PENDING, OutboxState.FAILED, OutboxState.DEAD]
-                )
-            )
-            .group_by(col(OutboxItem.mailbox), col(OutboxItem.state), col(OutboxItem.due_at))
-        )
-        for mailbox, state, due_at, n in rows:
-            entry = counts.setdefault(
-                mailbox or "-", {"due": 0, "failed": 0, "dead": 0, "waiting": 0}
-            )
-            if state is OutboxState.DEAD:
-                entry["dead"] += n
-            else:
-                if state is OutboxState.FAILED:
-                    entry["failed"] += n
-                entry["due" if due_at <= now else "waiting"] += n
-    return counts

@@ -143,7 +143,7 @@ def sync_folder(
         # so a later change is noticed even for a folder that is empty).
         store.store_batch(folder, state.uidvalidity, [], last_uid=last_uid)
     report.seconds = time.monotonic() - started
-    log.info("%s %s", store.mailbox, report)
+    log.log(logging.INFO if uids else logging.DEBUG, "%s %s", store.mailbox, report)
     return report
 
 

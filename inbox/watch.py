@@ -87,15 +87,7 @@ class MailboxWatcher:
                 logout(client)
 
     def connect(self) -> IMAPClient:
-        """A logged-in client; a refused login is retried once with refreshed credentials."""
-        try:
-            return connect(self.endpoint(False))
-        except MailboxAuthError:
-            # An expired OAuth access token is the common cause: fetch a fresh one, try again.
-            log.info(
-                "%s: login refused; retrying once with refreshed credentials", self.store.mailbox
-            )
-            return connect(self.endpoint(True))
+        return connect_refreshing(self.endpoint, self.store.mailbox)
 
     def _sync_all(self, client: IMAPClient) -> list[SyncReport]:
         return [
@@ -116,18 +108,40 @@ class MailboxWatcher:
         if not idle:
             self.stop.wait(self.settings.poll_interval_s)
             return
-        folder = self.settings.folders[0]
-        with session_errors(client, f"waiting for new mail in {folder!r} (IDLE)"):
-            client.select_folder(folder, readonly=True)
-            client.idle()
-            try:
-                renew_at = time.monotonic() + IDLE_RENEW_S
-                while not self.stop.is_set() and time.monotonic() < renew_at:
-                    responses = client.idle_check(timeout=IDLE_CHECK_S)
-                    if any(_announces_mail(r) for r in responses):
-                        break
-            finally:
-                client.idle_done()
+        wait_for_mail(client, self.settings.folders[0], IDLE_RENEW_S, self.stop.is_set)
+
+
+def connect_refreshing(endpoint: EndpointFactory, mailbox: str) -> IMAPClient:
+    """A logged-in client; a refused login is retried once with refreshed credentials."""
+    try:
+        return connect(endpoint(False))
+    except MailboxAuthError:
+        # An expired OAuth access token is the common cause: fetch a fresh one, try again.
+        log.info("%s: login refused; retrying once with refreshed credentials", mailbox)
+        return connect(endpoint(True))
+
+
+def wait_for_mail(
+    client: IMAPClient, folder: str, timeout_s: float, stop: Callable[[], bool]
+) -> bool:
+    """IDLE on ``folder`` until new mail arrives (True), ``timeout_s`` passes or ``stop()``.
+
+    The wait is renewed before the server's 30-minute IDLE limit would end it.
+    """
+    with session_errors(client, f"waiting for new mail in {folder!r} (IDLE)"):
+        client.select_folder(folder, readonly=True)
+        client.idle()
+        try:
+            end = time.monotonic() + min(timeout_s, IDLE_RENEW_S)
+            while not stop() and time.monotonic() < end:
+                responses = client.idle_check(
+                    timeout=max(0.01, min(IDLE_CHECK_S, end - time.monotonic()))
+                )
+                if any(_announces_mail(r) for r in responses):
+                    return True
+        finally:
+            client.idle_done()
+    return False
 
 
 def _announces_mail(response: object) -> bool:

@@ -1,16 +1,18 @@
-"""Tables for running the service: worker heartbeats per mailbox and change markers for reports."""
+"""Tables for running the service: worker heartbeats per mailbox, alerts to admins, change
+markers for reports and installation secrets."""
 
 from __future__ import annotations
 
 import base64
 import secrets
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Field, Session, SQLModel
 
-from models.columns import MAILBOX_LEN, UtcDateTime, utc_now
+from models.columns import MAILBOX_LEN, StrEnumType, UtcDateTime, utc_now
 
 
 class WorkerHeartbeat(SQLModel, table=True):
@@ -31,6 +33,40 @@ class WorkerHeartbeat(SQLModel, table=True):
     last_sync_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     last_error_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # "auth" (a refused login: an expired password or token), "connection", "database" or
+    # "internal"; cleared with last_error by the next pass that succeeds.
+    last_error_kind: str | None = Field(default=None, sa_type=sa.String(20))
+    last_pass_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_pass_s: float | None = None
+    # Set when the worker let go of the mailbox on purpose (stopped); None while it works it.
+    stopped_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class AlertKind(StrEnum):
+    STALE = "stale"  # the mailbox has not synced for alerts.alert_after_s
+    AUTH = "auth"  # a login was refused (IMAP or SMTP)
+    DEAD = "dead"  # outbox rows of the mailbox were given up
+
+
+class Alert(SQLModel, table=True):
+    """One problem admins are told about once: opened when it starts, resolved when it ends.
+
+    A problem that comes back after it was resolved reopens its row and is told again.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (sa.UniqueConstraint("mailbox", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(sa_type=sa.String(MAILBOX_LEN))
+    kind: AlertKind = Field(sa_type=StrEnumType(AlertKind, 16))
+    detail: str = Field(sa_type=sa.Text)
+    opened_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When the mail went out; None while it is owed (no [alerts] to, or SMTP failing).
+    notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class ChangeMarker(SQLModel, table=True):

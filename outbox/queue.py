@@ -77,6 +77,8 @@ class DeliveryReport:
     deferred: int = 0  # held back by a rate limit
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    # The SMTP server refused the login (an expired password or token): every row waits.
+    auth_error: str | None = None
 
     def __str__(self) -> str:
         parts = [f"{self.sent} sent"]
@@ -145,13 +147,15 @@ class Delivery:
         only: set[int] | None = None,
         mailbox: str | None = None,
         limit: int = 1000,
+        stop: Callable[[], bool] = lambda: False,
     ) -> DeliveryReport:
         """Send what is due (of ``only`` those rows, of ``mailbox`` that one's), batch after
-        batch, until nothing due is left or ``limit`` rows were handled."""
+        batch, until nothing due is left, ``limit`` rows were handled or ``stop()`` is true
+        (asked before each message; claimed rows not yet tried are given back)."""
         report = DeliveryReport()
         self.smtp = SmtpSession(self.endpoint)
         try:
-            await self._drain(now, Scope(only, mailbox), limit, report)
+            await self._drain(now, Scope(only, mailbox), limit, report, stop)
         finally:
             await self.smtp.close()
         return report
@@ -162,16 +166,19 @@ class Delivery:
         scope: Scope,
         limit: int,
         report: DeliveryReport,
+        stop: Callable[[], bool],
     ) -> None:
         handled = 0
-        while handled < limit:
+        while handled < limit and not stop():
             claimed = await asyncio.to_thread(self.claim, now(), scope)
             if not claimed:
                 break
             for index, (item_id, stale) in enumerate(claimed):
+                if stop():
+                    await asyncio.to_thread(self.release, [i for i, _ in claimed[index:]])
+                    return
                 handled += 1
-                stop = await self._attempt(item_id, stale, now, report)
-                if stop:
+                if await self._attempt(item_id, stale, now, report):
                     rest = [i for i, _ in claimed[index + 1 :]]
                     await asyncio.to_thread(self.release, rest)
                     return
@@ -257,6 +264,8 @@ class Delivery:
         except DeliveryError as exc:
             dead = await asyncio.to_thread(self._failed, item_id, exc, now())
             report.errors.append(f"outbox {item_id}: {exc.message}")
+            if isinstance(exc, SmtpAuthError):
+                report.auth_error = exc.message
             if dead:
                 report.dead += 1
             else:

@@ -49,6 +49,10 @@ def _transports(config: Config) -> Iterator[Problem]:
             )
         if has_secret and not config.smtp.username:
             yield Problem(("smtp", "username"), "a password is set but no username to log in with")
+    if config.alerts.to and config.smtp is None:
+        yield Problem(
+            ("alerts", "to"), "alerts are sent by mail: add an [smtp] section, or remove alerts.to"
+        )
     db = config.database
     if db.url.startswith("sqlite") and (db.password_env or db.password_file):
         yield Problem(("database", "password_env"), "SQLite has no password: remove it")

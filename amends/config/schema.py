@@ -315,6 +315,41 @@ class OutboxSettings(Section):
     lease_s: PositiveSeconds = 600.0
 
 
+class WorkerSettings(Section):
+    """How ``amends run`` behaves as a daemon."""
+
+    # After SIGTERM or SIGINT the batch in hand is finished and committed within this long;
+    # past it (or at a second signal) the worker exits at once, which is safe but slower to
+    # resume.
+    grace_s: PositiveSeconds = 30.0
+    # New messages one mailbox syncs before they go on through classification and drafts;
+    # a large backlog flows through every stage in slices of this size.
+    pass_messages: bounded_int(1, 100000) = 2000  # type: ignore[valid-type]
+    # How often a worker checks its hold on its mailboxes and looks for mailboxes no worker
+    # holds (another worker died): a takeover happens within about this long.
+    takeover_check_s: PositiveSeconds = 2.0
+    # Wait for new mail with IMAP IDLE where the server offers it (else poll_interval_s).
+    idle: bool = True
+
+
+class AlertSettings(Section):
+    """Mail to the admins when a mailbox stops syncing, a login fails or outbox rows die."""
+
+    # Nobody is mailed while empty; `amends status` reports the same problems either way.
+    to: list[EmailAddress] = Field(default_factory=list)
+    # The sender of alerts; unset: the address of the mailbox the alert is about.
+    from_address: EmailAddress | None = None
+    # A mailbox not synced for this long is unhealthy (`amends status` exits 1) and alerted.
+    alert_after_s: PositiveSeconds = 900.0
+
+
+class MetricsSettings(Section):
+    """An optional Prometheus endpoint served by ``amends run``."""
+
+    port: Port | None = None
+    host: Host = "127.0.0.1"
+
+
 class DraftSettings(Section):
     templates_dir: PathValue | None = None
     default_language: Language = "en"
@@ -401,6 +436,9 @@ class Config(Section):
     followups: FollowupSettings = FollowupSettings()
     outbox: OutboxSettings = OutboxSettings()
     drafts: DraftSettings = DraftSettings()
+    worker: WorkerSettings = WorkerSettings()
+    alerts: AlertSettings = AlertSettings()
+    metrics: MetricsSettings = MetricsSettings()
     # Per failure type (or "default"): the gesture a draft offers; see CompensationLevel.
     compensation: Annotated[
         dict[str, CompensationLevel], BeforeValidator(_with_default_compensation)

@@ -20,7 +20,7 @@ from models.classification import Classification, FeedbackSource, LabelFeedback,
 from models.engine import make_engine
 from models.errors import MigrationError
 from models.mail import MailboxSync, Message, MessageDirection, MessageKind, QuarantineEntry
-from models.operations import AppSecret, ChangeMarker, WorkerHeartbeat
+from models.operations import Alert, AlertKind, AppSecret, ChangeMarker, WorkerHeartbeat
 from models.outbox import (
     Draft,
     DraftState,
@@ -321,6 +321,20 @@ def full_graph(db: Session) -> list[SQLModel]:
             last_sync_at=at(11),
             last_error="IMAP timeout after 30 s",
             last_error_at=at(10),
+            last_error_kind="connection",
+            last_pass_at=at(11),
+            last_pass_s=2.5,
+            stopped_at=at(12),
+        ),
+        Alert(
+            mailbox="support",
+            kind=AlertKind.AUTH,
+            detail="login refused: AUTHENTICATIONFAILED",
+            opened_at=at(10),
+            resolved_at=at(12),
+            notified_at=at(10, 1),
+            attempts=1,
+            last_error="SMTP server down",
         ),
         ChangeMarker(
             name="new packaging supplier",
@@ -379,7 +393,7 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert migrate.current_revision(engine) is None
-        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005"]
+        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005", "0006"]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
         assert "not initialised" in str(caught.value)

@@ -1,0 +1,184 @@
+"""Which worker works which mailbox: one at a time, taken over when its worker dies.
+
+PostgreSQL: a session-level advisory lock per mailbox, all held on one dedicated connection of
+the worker. When the worker dies its connection closes and PostgreSQL releases the locks at
+once (on a dead machine, after the TCP keepalive set below gives up, about half a minute);
+another worker's next ``acquire`` gets them.
+
+SQLite: one worker per database file, enforced with an exclusive ``flock`` on a lock file beside
+the database; the kernel drops it when the process dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import IO, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from amends.errors import AmendsError
+
+log = logging.getLogger(__name__)
+
+# Sent on the lock connection so PostgreSQL notices a vanished worker machine within
+# idle + interval x count seconds, instead of the system default of two hours.
+_KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
+
+
+class WorkerLockError(AmendsError):
+    """Another worker already works this database (SQLite) or the locks cannot be taken."""
+
+
+class MailboxLocks(Protocol):
+    def acquire(self, mailbox: str) -> bool:
+        """Take ``mailbox`` if no other worker holds it; True when this worker now holds it."""
+
+    def release(self, mailbox: str) -> None: ...
+
+    def check(self) -> set[str]:
+        """The mailboxes this worker held but may no longer hold (its lock connection broke)."""
+
+    def close(self) -> None: ...
+
+
+def open_locks(engine: Engine, worker: str) -> MailboxLocks:
+    if engine.dialect.name == "postgresql":
+        return PostgresLocks(engine)
+    return SqliteLock(engine, worker)
+
+
+def lock_key(schema: str, mailbox: str) -> int:
+    """The 64-bit advisory lock key of a mailbox, stable across processes and machines.
+
+    Advisory locks are per database, so the schema is part of the key: installations in two
+    schemas of one database do not block each other.
+    """
+    digest = hashlib.sha256(f"amends:mailbox:{schema}:{mailbox}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PostgresLocks:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.held: set[str] = set()
+        self.connection: Connection | None = None
+        self.schema = ""
+
+    def _connection(self) -> Connection:
+        if self.connection is None:
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            for name, value in _KEEPALIVE.items():
+                connection.exec_driver_sql(f"SET {name} = {value}")
+            self.schema = str(connection.exec_driver_sql("SELECT current_schema()").scalar())
+            self.connection = connection
+        return self.connection
+
+    def acquire(self, mailbox: str) -> bool:
+        if mailbox in self.held:
+            return True
+        connection = self._connection()
+        got = connection.execute(
+            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(self.schema, mailbox)}
+        )
+        if got.scalar():
+            self.held.add(mailbox)
+            return True
+        return False
+
+    def release(self, mailbox: str) -> None:
+        if mailbox not in self.held:
+            return
+        self.held.discard(mailbox)
+        if self.connection is None:
+            return
+        try:
+            self.connection.execute(
+                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.schema, mailbox)}
+            )
+        except DBAPIError as exc:
+            # The connection is gone, and the lock with it.
+            log.debug("releasing the lock of %s: %s", mailbox, exc)
+            self._drop()
+
+    def check(self) -> set[str]:
+        if self.connection is None:
+            lost, self.held = self.held, set()
+            return lost
+        try:
+            self.connection.exec_driver_sql("SELECT 1")
+        except DBAPIError as exc:
+            lost, self.held = self.held, set()
+            log.warning(
+                "lost the database connection that holds the mailbox locks (%s): letting go of %s",
+                exc.orig or exc,
+                ", ".join(sorted(lost)) or "nothing",
+            )
+            self._drop()
+            return lost
+        return set()
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.invalidate()
+                self.connection.close()
+            except DBAPIError:
+                pass
+            self.connection = None
+
+    def close(self) -> None:
+        for mailbox in sorted(self.held):
+            self.release(mailbox)
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class SqliteLock:
+    """The whole database for one worker: every mailbox is this worker's once it started."""
+
+    def __init__(self, engine: Engine, worker: str) -> None:
+        database = engine.url.database or ""
+        self.file: IO[str] | None = None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return  # a private in-memory database: nobody else can see it
+        self.path = Path(f"{database}.worker-lock")
+        file = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "unknown"
+            file.close()
+            raise WorkerLockError(
+                f"another amends worker ({holder}) is already running on the SQLite database "
+                f"{database}: SQLite allows one worker per database",
+                hint="stop the other worker first (systemctl stop amends), or move to "
+                "PostgreSQL to run several workers that share the mailboxes",
+            ) from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"{worker}, pid {os.getpid()}\n")
+        file.flush()
+        self.file = file
+
+    def acquire(self, mailbox: str) -> bool:
+        return True
+
+    def release(self, mailbox: str) -> None:
+        pass
+
+    def check(self) -> set[str]:
+        return set()
+
+    def close(self) -> None:
+        if self.file is not None:
+            # Unlocked by closing; the file stays (removing it would race a starting worker).
+            self.file.close()
+            self.file = None

@@ -1,0 +1,492 @@
+"""``amends run``: one process that works every configured mailbox through every stage.
+
+Each mailbox gets a thread of its own (a slow or failing mailbox never delays the others) that
+keeps one IMAP connection and runs passes: sync the inbox → classify → assign → draft → label
+folders → Sent, follow-ups, answers and the send folder → deliver due outbox rows. A pass takes
+at most ``[worker] pass_messages`` new messages, so a large backlog flows through every stage
+slice by slice; between passes the thread waits for new mail (IDLE, else polling) or for the
+next outbox row to fall due.
+
+Every stage commits as it goes and is safe to repeat, so a stop at any point — a signal, a
+crash, a lost lock — loses nothing and doubles nothing: the next pass, by this worker or
+another, resumes where the last commit left off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from amends import clock
+from amends.assignment import assign_pending
+from amends.classify import classify_pending, ensure_model
+from amends.config import Config
+from amends.config.schema import MailboxSettings
+from amends.drafting import Drafter, DraftReport
+from amends.errors import AmendsError
+from amends.followups import FollowupReport, MailboxPass
+from amends.health import (
+    AUTH,
+    beat,
+    check_health,
+    describe,
+    due_soon,
+    error_kind,
+    update_alerts,
+)
+from amends.label_folders import sync_label_folders
+from amends.locks import MailboxLocks, open_locks
+from amends.mailboxes import endpoint_factory, sync_options
+from amends.metrics import Metrics
+from amends.sending import deliver, followup_steps, worker_name
+from inbox.backoff import Backoff
+from inbox.connection import IMAPClient, capabilities, logout
+from inbox.errors import MailboxError
+from inbox.store import MessageStore
+from inbox.sync import SyncReport, sync_folder
+from inbox.watch import connect_refreshing, wait_for_mail
+from outbox.errors import SmtpAuthError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class PassOutcome:
+    """One pass over one mailbox: the stages that failed, and whether work is left."""
+
+    mailbox: str
+    seconds: float = 0.0
+    failed: dict[str, BaseException] = field(default_factory=dict)
+    synced: bool = False
+    more: bool = False
+
+
+@dataclass
+class RunReport:
+    """What ``amends run`` did: per mailbox, its passes and last error; mailboxes it skipped."""
+
+    passes: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)  # still running when the grace ran out
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.unfinished
+
+
+class MailboxRunner(threading.Thread):
+    """Works one mailbox until told to halt (or, with ``once``, for one full pass)."""
+
+    def __init__(self, worker: Worker, mailbox: MailboxSettings) -> None:
+        super().__init__(name=f"amends-{mailbox.name}", daemon=True)
+        self.worker = worker
+        self.engine = worker.engine
+        self.config = worker.config
+        self.mailbox = mailbox
+        self.box = mailbox.name
+        self.halt = threading.Event()
+        self.backoff = Backoff()
+        self.store = MessageStore(self.engine, mailbox.name)
+        self.options = sync_options(self.config, mailbox)
+        self.endpoint = endpoint_factory(self.config, mailbox)
+        self.drafter: Drafter | None = None
+        self.passes = 0
+        self.last_error: BaseException | None = None
+
+    def stopping(self) -> bool:
+        return self.halt.is_set()
+
+    def run(self) -> None:
+        now = self.worker.now
+        try:
+            beat(self.engine, self.box, self.worker.id, now(), started=True)
+        except Exception as exc:  # the database is down: the first pass will say so too
+            log.warning("%s: cannot record the heartbeat: %s", self.box, describe(exc))
+        try:
+            self._loop()
+        finally:
+            try:
+                beat(self.engine, self.box, self.worker.id, now(), stopped=True)
+            except Exception as exc:
+                log.warning("%s: cannot record the stop: %s", self.box, describe(exc))
+            log.info("%s: let go of the mailbox after %d pass(es)", self.box, self.passes)
+
+    def _loop(self) -> None:
+        while not self.stopping():
+            try:
+                client = connect_refreshing(self.endpoint, self.box)
+            except MailboxError as exc:
+                self._failed(exc)
+                if self.worker.once:
+                    return
+                continue
+            try:
+                idle = self.config.worker.idle and "IDLE" in capabilities(client)
+                while not self.stopping():
+                    outcome = self.one_pass(client)
+                    if self.worker.once and not outcome.more:
+                        return
+                    if outcome.failed:
+                        self._backoff_wait()
+                    elif not outcome.more:
+                        self._wait(client, idle)
+            except MailboxError as exc:
+                # The connection is gone or unusable: log in again after a backoff.
+                self._failed(exc)
+                if self.worker.once:
+                    return
+            finally:
+                logout(client)
+
+    # --- one pass --------------------------------------------------------------------------
+
+    def one_pass(self, client: IMAPClient) -> PassOutcome:
+        started = time.monotonic()
+        outcome = PassOutcome(self.box)
+        mailbox, engine, config, now = self.mailbox, self.engine, self.config, self.worker.now
+        done = [0]
+
+        def slice_done() -> bool:
+            return self.stopping() or done[0] >= config.worker.pass_messages
+
+        def progress(count: int, _total: int) -> None:
+            done[0] = count
+
+        def sync() -> SyncReport:
+            return sync_folder(
+                client, self.store, mailbox.folders.inbox, self.options, progress, slice_done
+            )
+
+        inbox = self._stage(outcome, "sync", sync, _sync_counts)
+        if inbox is not None:
+            outcome.synced = True
+            outcome.more = done[0] < inbox.found
+            if self.worker.metrics is not None:
+                self.worker.metrics.last_sync.labels(self.box).set(time.time())
+        steps: list[tuple[str, Callable[[], Any], Callable[[Any], dict[str, int]]]] = [
+            (
+                "classify",
+                lambda: classify_pending(engine, config, mailbox=mailbox.name),
+                lambda r: {"classified": r.classified, "unsure": r.unsure, "severe": r.severe},
+            ),
+            (
+                "assign",
+                lambda: assign_pending(engine, config, mailbox=mailbox.name, now=now()),
+                lambda r: {"assigned": r.assigned, "triaged": r.triaged},
+            ),
+            ("drafts", lambda: self._drafts(client), _draft_counts),
+            (
+                "labels",
+                lambda: sync_label_folders(engine, config, mailbox, client),
+                lambda r: {"labelled": r.labelled, "confirmed": r.confirmed},
+            ),
+            ("followups", lambda: self._followups(client), _followup_counts),
+        ]
+        if config.smtp is not None:
+            steps.append(
+                (
+                    "outbox",
+                    lambda: deliver(engine, config, now, mailbox=mailbox.name, stop=self.stopping),
+                    lambda r: {"sent": r.sent, "retried": r.retried, "dead": r.dead},
+                )
+            )
+        for name, work, counts in steps:
+            if self.stopping():
+                break
+            result = self._stage(outcome, name, work, counts)
+            auth_error = getattr(result, "auth_error", None)
+            if auth_error:
+                # The rows wait; the mailbox's health says why.
+                outcome.failed[name] = SmtpAuthError(auth_error)
+        outcome.seconds = time.monotonic() - started
+        self.passes += 1
+        self._after_pass(outcome)
+        return outcome
+
+    def _stage(
+        self,
+        outcome: PassOutcome,
+        stage: str,
+        work: Callable[[], T],
+        counts: Callable[[T], dict[str, int]],
+    ) -> T | None:
+        """Run one stage, time it, log one line and count it; a failure other than the IMAP
+        connection's is recorded and the pass goes on with the next stage."""
+        started = time.monotonic()
+        metrics = self.worker.metrics
+        try:
+            result = work()
+        except MailboxError:
+            raise
+        except Exception as exc:
+            seconds = time.monotonic() - started
+            kind = error_kind(exc)
+            outcome.failed[stage] = exc
+            level = logging.ERROR
+            extra = {"mailbox": self.box, "stage": stage, "seconds": round(seconds, 3)}
+            if isinstance(exc, AmendsError):
+                log.log(
+                    level,
+                    "%s %s: failed after %.2f s: %s",
+                    self.box,
+                    stage,
+                    seconds,
+                    describe(exc),
+                    extra={**extra, "outcome": "failed"},
+                )
+            else:
+                log.exception(
+                    "%s %s: failed after %.2f s",
+                    self.box,
+                    stage,
+                    seconds,
+                    extra={**extra, "outcome": "failed"},
+                )
+            if metrics is not None:
+                metrics.stage_errors.labels(self.box, stage, kind).inc()
+                metrics.stage_seconds.labels(self.box, stage).observe(seconds)
+            return None
+        seconds = time.monotonic() - started
+        numbers = counts(result)
+        if metrics is not None:
+            metrics.stage_seconds.labels(self.box, stage).observe(seconds)
+            metrics.count(self.box, stage, numbers)
+        did = ", ".join(f"{n} {what}" for what, n in numbers.items() if n) or "nothing to do"
+        log.log(
+            logging.INFO if any(numbers.values()) else logging.DEBUG,
+            "%s %s: %s in %.2f s",
+            self.box,
+            stage,
+            did,
+            seconds,
+            extra={
+                "mailbox": self.box,
+                "stage": stage,
+                "seconds": round(seconds, 3),
+                "outcome": did,
+            },
+        )
+        return result
+
+    def _drafts(self, client: IMAPClient) -> DraftReport:
+        if self.drafter is None:
+            self.drafter = Drafter(self.engine, self.config, self.mailbox)
+        report = DraftReport(self.box)
+        self.drafter.render_pending(report)
+        self.drafter.deliver(client, report)
+        self.drafter.sync_keywords(client, report)
+        return report
+
+    def _followups(self, client: IMAPClient) -> FollowupReport:
+        report = FollowupReport(self.box)
+        followup_steps(
+            MailboxPass(self.engine, self.config, self.mailbox, client, report, self.worker.now)
+        )
+        return report
+
+    def _after_pass(self, outcome: PassOutcome) -> None:
+        now = self.worker.now()
+        error = next(iter(outcome.failed.values()), None)
+        # A refused login anywhere in the pass is what the health must show.
+        kind = AUTH if any(error_kind(e) == AUTH for e in outcome.failed.values()) else None
+        if self.worker.metrics is not None:
+            self.worker.metrics.passes.labels(self.box).inc()
+        self.last_error = error
+        if error is None:
+            self.backoff.reset()
+        try:
+            beat(
+                self.engine,
+                self.box,
+                self.worker.id,
+                now,
+                synced=outcome.synced,
+                pass_s=outcome.seconds,
+                error=error,
+                kind=kind,
+            )
+            self._alerts(now)
+        except Exception as exc:
+            log.warning("%s: cannot record the heartbeat: %s", self.box, describe(exc))
+
+    def _alerts(self, now: datetime) -> None:
+        health = check_health(self.engine, self.config, now, mailbox=self.box)
+        update_alerts(self.engine, self.config, self.mailbox, health.mailboxes[0], now)
+
+    # --- waiting ---------------------------------------------------------------------------
+
+    def _wait(self, client: IMAPClient, idle: bool) -> None:
+        """Until new mail arrives, the poll interval passes or an outbox row falls due."""
+        timeout = self.mailbox.poll_interval_s
+        if self.config.smtp is not None:
+            due = due_soon(self.engine, self.box, self.worker.now(), timedelta(seconds=timeout))
+            if due is not None:
+                timeout = max(1.0, due)
+        if idle:
+            wait_for_mail(client, self.mailbox.folders.inbox, timeout, self.stopping)
+        else:
+            self.halt.wait(timeout)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.last_error = exc
+        delay = self.backoff.next_delay()
+        kind = error_kind(exc)
+        level = logging.ERROR if kind == AUTH else logging.WARNING
+        log.log(
+            level,
+            "%s: %s; retrying in %.1f s",
+            self.box,
+            describe(exc),
+            delay,
+            extra={"mailbox": self.box, "outcome": "failed", "kind": kind},
+        )
+        try:
+            beat(self.engine, self.box, self.worker.id, self.worker.now(), error=exc)
+            self._alerts(self.worker.now())
+        except Exception as db_exc:
+            log.warning("%s: cannot record the failure: %s", self.box, describe(db_exc))
+        if not self.worker.once:
+            self.halt.wait(delay)
+
+    def _backoff_wait(self) -> None:
+        if not self.worker.once:
+            self.halt.wait(self.backoff.next_delay())
+
+
+class Worker:
+    """Holds the mailboxes it may work (locks), runs a thread per mailbox, takes over the
+    mailboxes of dead workers, and shuts down within the grace period."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        *,
+        once: bool = False,
+        metrics: Metrics | None = None,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.once = once
+        self.metrics = metrics
+        self.now = now
+        self.id = worker_name()
+        self.stop = threading.Event()
+        self.runners: dict[str, MailboxRunner] = {}
+        self.report = RunReport()
+
+    def run(self) -> RunReport:
+        locks = open_locks(self.engine, self.id)
+        try:
+            self._prepare_model()
+            while True:
+                self._take_mailboxes(locks)
+                if self.once or self.stop.wait(self.config.worker.takeover_check_s):
+                    break
+            if self.once:
+                for runner in list(self.runners.values()):
+                    while runner.is_alive():
+                        runner.join(timeout=0.5)
+                        if self.stop.is_set():
+                            self._halt_all()
+                if self.stop.is_set():
+                    self._shutdown(locks)
+            else:
+                self._shutdown(locks)
+        finally:
+            for runner in self.runners.values():
+                self.report.passes[runner.mailbox.name] = runner.passes
+                if runner.last_error is not None:
+                    self.report.errors[runner.mailbox.name] = describe(runner.last_error)
+            if not self.report.unfinished:
+                locks.close()
+        return self.report
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        self._halt_all()
+
+    def _halt_all(self) -> None:
+        for runner in self.runners.values():
+            runner.halt.set()
+
+    def _prepare_model(self) -> None:
+        # Once here rather than in every mailbox's thread: the first start trains the default.
+        try:
+            ensure_model(self.engine, self.config)
+        except AmendsError as exc:
+            log.error("no model to classify with: %s (tickets wait unclassified)", exc)
+
+    def _take_mailboxes(self, locks: MailboxLocks) -> None:
+        for name in locks.check():
+            runner = self.runners.get(name)
+            if runner is not None:
+                runner.halt.set()
+        for mailbox in self.config.mailboxes:
+            runner = self.runners.get(mailbox.name)
+            if runner is not None and (runner.is_alive() or self.once):
+                continue
+            if runner is not None:
+                # It halted because its lock was lost; its lock is gone, ask again below.
+                locks.release(mailbox.name)
+            if self.stop.is_set():
+                return
+            if not locks.acquire(mailbox.name):
+                if self.once:
+                    log.info("%s: another worker holds it; skipped", mailbox.name)
+                    self.report.skipped.append(mailbox.name)
+                continue
+            log.info("%s: working this mailbox (worker %s)", mailbox.name, self.id)
+            runner = MailboxRunner(self, mailbox)
+            self.runners[mailbox.name] = runner
+            runner.start()
+
+    def _shutdown(self, locks: MailboxLocks) -> None:
+        self._halt_all()
+        deadline = time.monotonic() + self.config.worker.grace_s
+        for runner in self.runners.values():
+            runner.join(timeout=max(0.0, deadline - time.monotonic()))
+        self.report.unfinished = sorted(
+            r.mailbox.name for r in self.runners.values() if r.is_alive()
+        )
+        for name, runner in self.runners.items():
+            if not runner.is_alive():
+                locks.release(name)
+
+
+def _sync_counts(report: SyncReport) -> dict[str, int]:
+    o = report.outcome
+    return {
+        "stored": o.stored,
+        "new tickets": o.tickets_created,
+        "threaded": o.threaded,
+        "duplicates": o.duplicates,
+        "quarantined": o.quarantined,
+    }
+
+
+def _draft_counts(report: DraftReport) -> dict[str, int]:
+    return {"rendered": report.rendered, "appended": report.appended, "keywords": report.keywords}
+
+
+def _followup_counts(report: FollowupReport) -> dict[str, int]:
+    return {
+        "replies": report.replies,
+        "scheduled": report.scheduled,
+        "cancelled": sum(report.cancelled.values()),
+        "answers": report.answers,
+        "reopened": report.reopened,
+        "queued from send folder": report.queued_from_send_folder,
+        "filed": report.filed,
+    }

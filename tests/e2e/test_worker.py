@@ -1,0 +1,364 @@
+"""``amends run`` as an operator runs it: a separate process against Dovecot, the SMTP fixture
+and the database, stopped with signals, killed, and watched with ``amends status``.
+
+The story's dates are in the past (see ``tests.integration.test_followups``), so with the real
+clock a follow-up scheduled from an agent's reply is due at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from amends.config import Config, load_config
+from models.mail import Message
+from models.operations import Alert, WorkerHeartbeat
+from models.outbox import Draft, OutboxItem, OutboxState
+from models.tickets import Ticket, TicketStatus
+from tests.e2e.conftest import Amends
+from tests.fixtures.imap import ImapAccount, free_port
+from tests.fixtures.smtp import SmtpServer
+from tests.integration.test_drafts import ConfigMaker, make_config, model  # noqa: F401
+from tests.integration.test_followups import (
+    COMPLAINED_AT,
+    CUSTOMER,
+    DUE,
+    agent_sends,
+    complaint,
+    customer_answers,
+    smtp_toml,
+    ticket_of,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = "[worker]\ngrace_s = 20\ntakeover_check_s = 0.5\n"
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+def worker_config(make: ConfigMaker, smtp: SmtpServer, extra: str = "") -> Config:
+    """The test mailbox polling its Sent folder every second, with SMTP and ``extra``."""
+    config = make(smtp_toml(smtp.port, WORKER + extra))
+    assert config.source is not None
+    text = config.source.read_text().replace(
+        'display_name = "Example Shop"', 'display_name = "Example Shop"\npoll_interval_s = 1'
+    )
+    config.source.write_text(text)
+    return load_config(config.source)
+
+
+def environment(config: Config, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMENDS_")}
+    env["AMENDS_CONFIG"] = str(config.source)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def daemon(config: Config, *args: str, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """``amends run`` in the background; killed at the end if the test left it running."""
+    assert config.source is not None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amends", *args, "run"],
+        cwd=config.source.parent,
+        env=environment(config, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def stop(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[int, str]:
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+def eventually(check: Callable[[], object], what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s:.0f} s: {what}")
+        time.sleep(0.2)
+
+
+def count(engine: Engine, table: type, *where: object) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(table).where(*where)).one())
+
+
+def drafts_in(account: ImapAccount) -> int:
+    with account.client() as client:
+        return int(client.select_folder("Drafts", readonly=True)[b"EXISTS"])
+
+
+# --- the whole flow -------------------------------------------------------------------------
+
+
+def test_the_whole_flow_under_one_daemon(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    model: None,  # noqa: F811
+) -> None:
+    port = free_port()
+    config = worker_config(make_config, smtp_server, f"\n[metrics]\nport = {port}\n")
+    with daemon(config, "--log-format", "json") as process:
+        # Mail in → a threaded draft in Drafts, woken by IDLE rather than a poll.
+        imap_account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
+        eventually(lambda: drafts_in(imap_account) == 1, "the draft in Drafts")
+        ticket = ticket_of(engine)
+        assert ticket.status is TicketStatus.DRAFTED and ticket.owner is not None
+
+        # The agent sends it; the follow-up (due in the past) goes out once.
+        agent_sends(imap_account)
+        eventually(lambda: len(smtp_server.messages) == 1, "the follow-up sent")
+        [followup] = smtp_server.messages
+        assert followup.rcpt_tos == (CUSTOMER,)
+        assert followup.message["Auto-Submitted"] == "auto-generated"
+
+        # The customer answers 5: the ticket is closed as satisfied with its rating.
+        with Session(engine) as session:
+            item = session.exec(select(OutboxItem)).one()
+        assert item.state is OutboxState.SENT and item.message_id is not None
+        customer_answers(imap_account, "5, it works perfectly now.", item.message_id, DUE)
+        eventually(
+            lambda: ticket_of(engine).status is TicketStatus.SATISFIED, "the ticket satisfied"
+        )
+        assert ticket_of(engine).rating == 5
+
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        text = metrics.decode()
+        assert 'amends_items_total{mailbox="support",outcome="stored",stage="sync"} 2.0' in text
+        assert 'amends_items_total{mailbox="support",outcome="sent",stage="outbox"} 1.0' in text
+        assert 'amends_stage_seconds_count{mailbox="support",stage="drafts"}' in text
+
+        code, err = stop(process)
+    assert code == 0, err
+    assert len(smtp_server.messages) == 1 and drafts_in(imap_account) == 1
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert lines and len(lines) == len(err.splitlines()), "every log line is one JSON object"
+    stages = {line.get("stage") for line in lines if "seconds" in line}
+    assert {"sync", "classify", "assign", "drafts", "followups", "outbox"} <= stages
+    assert any("finishing the batch in hand" in line["message"] for line in lines)
+    with Session(engine) as session:
+        heartbeat = session.exec(select(WorkerHeartbeat)).one()
+    assert heartbeat.stopped_at is not None and heartbeat.last_sync_at is not None
+    assert heartbeat.last_error is None
+
+
+# --- stopping and crashing mid-batch --------------------------------------------------------
+
+
+BACKLOG = 120
+
+
+def backlog_config(make: ConfigMaker, smtp: SmtpServer) -> Config:
+    config = worker_config(make, smtp)
+    assert config.source is not None
+    text = (
+        config.source.read_text()
+        .replace("poll_interval_s = 1", "poll_interval_s = 1\nbatch_size = 10\nparse_workers = 0")
+        .replace("[worker]", "[worker]\npass_messages = 20")
+    )
+    config.source.write_text(text)
+    return load_config(config.source)
+
+
+def complaints(account: ImapAccount, n: int = BACKLOG) -> None:
+    account.append_many(
+        "INBOX", [complaint(i, sender=f"customer{i}@example.net") for i in range(n)]
+    )
+
+
+def assert_each_once(engine: Engine, account: ImapAccount, n: int = BACKLOG) -> None:
+    """Every message stored once, every complaint one draft, in the database and in Drafts."""
+    assert count(engine, Message) == n
+    assert count(engine, Ticket) == n
+    with Session(engine) as session:
+        per_ticket = session.exec(
+            select(Draft.ticket_id, func.count()).group_by(col(Draft.ticket_id))
+        ).all()
+    assert len(per_ticket) == n and all(c == 1 for _, c in per_ticket)
+    with account.client() as client:
+        client.select_folder("Drafts", readonly=True)
+        fetched = client.fetch(client.search(), ["BODY.PEEK[HEADER.FIELDS (X-AMENDS-TICKET)]"])
+    tickets = [next(iter(v.values())) for v in fetched.values() if isinstance(v, dict)]
+    assert len(tickets) == n and len(set(tickets)) == n, "one draft per complaint in Drafts"
+
+
+def test_sigterm_mid_batch_finishes_it_and_exits_0(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> None:
+    config = backlog_config(make_config, smtp_server)
+    complaints(imap_account)
+    with daemon(config) as process:
+        eventually(lambda: count(engine, Message) > 0, "the first batch stored")
+        code, err = stop(process)
+    assert code == 0, err
+    assert "Traceback" not in err
+    stored = count(engine, Message)
+    assert 0 < stored < BACKLOG, "stopped mid-way (a slower machine would have finished)"
+    assert stored % 10 == 0, "whole batches only"
+
+    finish = amends("run", "--once", env=environment(config))
+    assert finish.returncode == 0, finish.stderr
+    assert "support: done" in finish.stdout
+    assert_each_once(engine, imap_account)
+
+
+def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> None:
+    config = backlog_config(make_config, smtp_server)
+    complaints(imap_account)
+    with daemon(config) as process:
+        # Slices of 20 flow through every stage: drafts appear while the backlog is synced.
+        eventually(lambda: drafts_in(imap_account) > 0, "drafts being appended")
+        process.kill()
+        process.wait(timeout=10)
+    assert count(engine, Message) < BACKLOG, "the first drafts came before the last sync"
+
+    finish = amends("run", "--once", env=environment(config))
+    assert finish.returncode == 0, finish.stderr
+    assert_each_once(engine, imap_account)
+
+
+def test_a_second_worker_on_one_sqlite_database_refuses_to_start(
+    make_config: ConfigMaker,  # noqa: F811
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> None:
+    config = worker_config(make_config, smtp_server)
+    with daemon(config) as first:
+        lock = Path(f"{config.database.url.removeprefix('sqlite:///')}.worker-lock")
+        eventually(lambda: lock.exists() and lock.read_text().strip(), "the first one started")
+        second = amends("run", "--once", env=environment(config))
+        assert second.returncode == 1
+        assert "another amends worker" in second.stderr and "PostgreSQL" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert first.poll() is None, "the first one goes on"
+        code, err = stop(first)
+    assert code == 0, err
+
+
+# --- amends status -----------------------------------------------------------------------------
+
+
+def test_status_exit_codes_follow_the_health_of_each_mailbox(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> None:
+    config = worker_config(
+        make_config, smtp_server, '\n[alerts]\nto = ["admin@example.com"]\nalert_after_s = 600\n'
+    )
+
+    def status(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return amends("status", *args, env=environment(config, **env))
+
+    never = status()
+    assert never.returncode == 1 and "never synced" in never.stdout
+
+    assert amends("run", "--once", env=environment(config)).returncode == 0
+    healthy = status()
+    assert healthy.returncode == 0, healthy.stdout
+    [row] = [line.split("\t") for line in healthy.stdout.splitlines() if "\t" in line]
+    assert row[0] == "support" and row[-1] == "ok"
+    assert "model: " in healthy.stdout and "none active" not in healthy.stdout
+
+    # Seen from an hour later, the last sync is too old.
+    with Session(engine) as session:
+        synced = session.exec(select(WorkerHeartbeat)).one().last_sync_at
+    assert synced is not None
+    later = (synced + timedelta(hours=1)).isoformat()
+    stale = status("--json", AMENDS_NOW=later)
+    assert stale.returncode == 1
+    report = json.loads(stale.stdout)
+    assert report["healthy"] is False
+    assert "last synced 60 min ago" in report["mailboxes"][0]["problems"]["stale"]
+
+    # A refused login: the pass fails, status says so, and the admins hear of it once.
+    wrong = environment(config, TEST_IMAP_PASSWORD="wrong")
+    for _ in range(2):
+        failed = amends("run", "--once", env=wrong)
+        assert failed.returncode == 1 and "support:" in failed.stderr
+    refused = status()
+    assert refused.returncode == 1
+    assert "UNHEALTHY support: login refused" in refused.stdout
+    alerts = [m for m in smtp_server.messages if m.rcpt_tos == ("admin@example.com",)]
+    assert len(alerts) == 1, "one mail per problem, however many passes see it"
+    assert "login refused" in alerts[0].message["Subject"]
+    assert imap_account.password not in refused.stdout + alerts[0].message.as_string()
+
+    # The login works again: healthy, and the alert is resolved.
+    assert amends("run", "--once", env=environment(config)).returncode == 0
+    assert status().returncode == 0
+    with Session(engine) as session:
+        alert = session.exec(select(Alert)).one()
+    assert alert.resolved_at is not None and alert.notified_at is not None
+
+
+def test_status_reports_dead_outbox_rows_and_an_old_schema(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> None:
+    from tests.integration.test_followups import ready_to_send
+
+    config = worker_config(make_config, smtp_server)
+    assert amends("run", "--once", env=environment(config)).returncode == 0
+    ready_to_send(engine, 1, state=OutboxState.DEAD, last_error="550 no such user")
+    dead = amends("status", env=environment(config))
+    assert dead.returncode == 1
+    assert "1 outbox message(s) dead" in dead.stdout
+    [row] = [line.split("\t") for line in dead.stdout.splitlines() if "\t" in line]
+    assert row[-2:] == ["1", "UNHEALTHY"]
+
+    from models import migrate
+
+    migrate.downgrade(engine, "0005")
+    behind = amends("status", env=environment(config))
+    assert behind.returncode == 1 and "1 migration(s) behind" in behind.stdout
+    assert migrate.current_revision(engine) == "0005", "status changes nothing"
