@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PG_TEST_ROLE := amends_test
 export AMENDS_TEST_POSTGRES_URL ?= postgresql+psycopg://$(PG_TEST_ROLE):$(PG_TEST_ROLE)@127.0.0.1:5432/postgres
 
-.PHONY: test lint typecheck pytest install system-deps dovecot postgres clean
+.PHONY: test lint typecheck pytest install system-deps dovecot postgres clean demo demo-serve
 
 test: install system-deps lint typecheck pytest
 
@@ -51,6 +51,16 @@ typecheck: install
 
 pytest: install system-deps
 	$(BIN)/pytest
+
+# The whole story on a throwaway Dovecot and SMTP server: complaints in, tickets with owners,
+# a draft in Drafts, the agent's reply, the follow-up a week later. Leaves nothing behind.
+demo: install dovecot
+	$(BIN)/python -m demo.run
+
+# The same, then the servers and `amends run` keep going (open the mailbox in a mail client)
+# until Ctrl-C.
+demo-serve: install dovecot
+	$(BIN)/python -m demo.run --serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -21,7 +22,6 @@ from amends.errors import AmendsError
 
 if TYPE_CHECKING:
     from amends.health import Health
-    from amends.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ def run(obj: Context, once: bool) -> None:
     from amends.metrics import Metrics
     from amends.worker import Worker
 
+    # Before anything slow (the configuration, a migration): a stop asked for during start-up
+    # is honoured too, once the worker is set up, by not taking any mailbox.
+    stop = threading.Event()
+    _on_signals(stop)
     try:
         config = obj.config()
         if not config.mailboxes:
@@ -60,8 +64,7 @@ def run(obj: Context, once: bool) -> None:
                     f"cannot serve metrics on {config.metrics.host}:{config.metrics.port}: {exc}",
                     hint="choose a free port in [metrics] port, or remove it",
                 ) from exc
-            worker = Worker(engine, config, once=once, metrics=metrics)
-            _on_signals(worker)
+            worker = Worker(engine, config, once=once, metrics=metrics, stop=stop)
             log.info(
                 "worker %s starting: %d mailbox(es)%s",
                 worker.id,
@@ -95,21 +98,19 @@ def run(obj: Context, once: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
-def _on_signals(worker: Worker) -> None:
+def _on_signals(stop: threading.Event) -> None:
     """The first SIGTERM/SIGINT asks for a clean stop; a second one exits at once."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if worker.stop.is_set():
+        if stop.is_set():
             log.warning("%s again: exiting at once (the next start resumes safely)", name)
             logging.shutdown()
             os._exit(128 + signum)
         log.info(
-            "%s: finishing the batch in hand (up to %.0f s); send it again to exit at once",
-            name,
-            worker.config.worker.grace_s,
+            "%s: finishing the batch in hand, then exiting; send it again to exit at once", name
         )
-        worker.request_stop()
+        stop.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)

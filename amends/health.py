@@ -315,7 +315,7 @@ def update_alerts(
                 row = row or Alert(mailbox=mailbox.name, kind=kind, detail=problem)
                 row.detail, row.opened_at, row.resolved_at = problem, now, None
                 row.notified_at, row.attempts, row.last_error = None, 0, None
-                log.error("%s: alert: %s: %s", mailbox.name, _TITLES[kind], problem)
+                log.error("%s: alert: %s", mailbox.name, problem)
                 session.add(row)
             elif problem is None and row is not None and row.resolved_at is None:
                 row.resolved_at = now

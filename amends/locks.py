@@ -44,6 +44,9 @@ class MailboxLocks(Protocol):
     def check(self) -> set[str]:
         """The mailboxes this worker held but may no longer hold (its lock connection broke)."""
 
+    def live_workers(self) -> int:
+        """How many workers (this one included) share the mailboxes right now."""
+
     def close(self) -> None: ...
 
 
@@ -53,14 +56,25 @@ def open_locks(engine: Engine, worker: str) -> MailboxLocks:
     return SqliteLock(engine, worker)
 
 
-def lock_key(schema: str, mailbox: str) -> int:
-    """The 64-bit advisory lock key of a mailbox, stable across processes and machines.
+def lock_key(schema: str, mailbox: str | None) -> int:
+    """The 64-bit advisory lock key of a mailbox (None: the workers' presence key), stable
+    across processes and machines.
 
     Advisory locks are per database, so the schema is part of the key: installations in two
     schemas of one database do not block each other.
     """
-    digest = hashlib.sha256(f"amends:mailbox:{schema}:{mailbox}".encode()).digest()
+    name = f"amends:workers:{schema}" if mailbox is None else f"amends:mailbox:{schema}:{mailbox}"
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+# Holders of the shared presence lock of this schema: one per live worker. A bigint advisory
+# key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits) with objsubid 1.
+_LIVE_WORKERS = sa.text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND mode = 'ShareLock' AND objsubid = 1 AND classid = :high AND objid = :low "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 class PostgresLocks:
@@ -76,6 +90,11 @@ class PostgresLocks:
             for name, value in _KEEPALIVE.items():
                 connection.exec_driver_sql(f"SET {name} = {value}")
             self.schema = str(connection.exec_driver_sql("SELECT current_schema()").scalar())
+            # Held as long as this connection lives: how the workers count each other.
+            connection.execute(
+                sa.text("SELECT pg_advisory_lock_shared(:key)"),
+                {"key": lock_key(self.schema, None)},
+            )
             self.connection = connection
         return self.connection
 
@@ -123,6 +142,13 @@ class PostgresLocks:
             return lost
         return set()
 
+    def live_workers(self) -> int:
+        unsigned = lock_key(self.schema, None) & 0xFFFF_FFFF_FFFF_FFFF
+        count = self._connection().execute(
+            _LIVE_WORKERS, {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
+        )
+        return max(1, int(count.scalar() or 0))
+
     def _drop(self) -> None:
         if self.connection is not None:
             try:
@@ -135,9 +161,8 @@ class PostgresLocks:
     def close(self) -> None:
         for mailbox in sorted(self.held):
             self.release(mailbox)
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        # Never back into the pool: its session would keep the presence lock.
+        self._drop()
 
 
 class SqliteLock:
@@ -176,6 +201,9 @@ class SqliteLock:
 
     def check(self) -> set[str]:
         return set()
+
+    def live_workers(self) -> int:
+        return 1
 
     def close(self) -> None:
         if self.file is not None:

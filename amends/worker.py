@@ -15,6 +15,7 @@ another, resumes where the last commit left off.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -68,6 +69,7 @@ class PassOutcome:
     failed: dict[str, BaseException] = field(default_factory=dict)
     synced: bool = False
     more: bool = False
+    uidnext: int | None = None  # the inbox's, when it was synced
 
 
 @dataclass
@@ -104,7 +106,7 @@ class MailboxRunner(threading.Thread):
         self.last_error: BaseException | None = None
 
     def stopping(self) -> bool:
-        return self.halt.is_set()
+        return self.halt.is_set() or self.worker.stop.is_set()
 
     def run(self) -> None:
         now = self.worker.now
@@ -139,7 +141,7 @@ class MailboxRunner(threading.Thread):
                     if outcome.failed:
                         self._backoff_wait()
                     elif not outcome.more:
-                        self._wait(client, idle)
+                        self._wait(client, idle, outcome.uidnext)
             except MailboxError as exc:
                 # The connection is gone or unusable: log in again after a backoff.
                 self._failed(exc)
@@ -169,7 +171,7 @@ class MailboxRunner(threading.Thread):
 
         inbox = self._stage(outcome, "sync", sync, _sync_counts)
         if inbox is not None:
-            outcome.synced = True
+            outcome.synced, outcome.uidnext = True, inbox.uidnext
             outcome.more = done[0] < inbox.found
             if self.worker.metrics is not None:
                 self.worker.metrics.last_sync.labels(self.box).set(time.time())
@@ -325,7 +327,7 @@ class MailboxRunner(threading.Thread):
 
     # --- waiting ---------------------------------------------------------------------------
 
-    def _wait(self, client: IMAPClient, idle: bool) -> None:
+    def _wait(self, client: IMAPClient, idle: bool, uidnext: int | None) -> None:
         """Until new mail arrives, the poll interval passes or an outbox row falls due."""
         timeout = self.mailbox.poll_interval_s
         if self.config.smtp is not None:
@@ -333,7 +335,7 @@ class MailboxRunner(threading.Thread):
             if due is not None:
                 timeout = max(1.0, due)
         if idle:
-            wait_for_mail(client, self.mailbox.folders.inbox, timeout, self.stopping)
+            wait_for_mail(client, self.mailbox.folders.inbox, timeout, self.stopping, uidnext)
         else:
             self.halt.wait(timeout)
 
@@ -375,6 +377,7 @@ class Worker:
         once: bool = False,
         metrics: Metrics | None = None,
         now: Callable[[], datetime] = clock.now,
+        stop: threading.Event | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
@@ -382,9 +385,13 @@ class Worker:
         self.metrics = metrics
         self.now = now
         self.id = worker_name()
-        self.stop = threading.Event()
+        # Set to stop (by a signal handler): each mailbox finishes its batch in hand.
+        self.stop = stop or threading.Event()
         self.runners: dict[str, MailboxRunner] = {}
         self.report = RunReport()
+        self.takeover_s = config.worker.takeover_check_s
+        # Mailbox → until when this worker leaves it to others after handing it over.
+        self.handed_over: dict[str, float] = {}
 
     def run(self) -> RunReport:
         locks = open_locks(self.engine, self.id)
@@ -392,18 +399,14 @@ class Worker:
             self._prepare_model()
             while True:
                 self._take_mailboxes(locks)
-                if self.once or self.stop.wait(self.config.worker.takeover_check_s):
+                if self.once or self.stop.wait(self.takeover_s):
                     break
             if self.once:
-                for runner in list(self.runners.values()):
-                    while runner.is_alive():
-                        runner.join(timeout=0.5)
-                        if self.stop.is_set():
-                            self._halt_all()
-                if self.stop.is_set():
-                    self._shutdown(locks)
-            else:
-                self._shutdown(locks)
+                # Until every mailbox had its pass, or a stop was asked for.
+                while any(r.is_alive() for r in self.runners.values()):
+                    if self.stop.wait(0.5):
+                        break
+            self._shutdown(locks)
         finally:
             for runner in self.runners.values():
                 self.report.passes[runner.mailbox.name] = runner.passes
@@ -412,10 +415,6 @@ class Worker:
             if not self.report.unfinished:
                 locks.close()
         return self.report
-
-    def request_stop(self) -> None:
-        self.stop.set()
-        self._halt_all()
 
     def _halt_all(self) -> None:
         for runner in self.runners.values():
@@ -429,19 +428,34 @@ class Worker:
             log.error("no model to classify with: %s (tickets wait unclassified)", exc)
 
     def _take_mailboxes(self, locks: MailboxLocks) -> None:
+        """Let go of mailboxes whose lock was lost or that are more than this worker's fair
+        share, and take free ones up to it (all of them with ``once``)."""
         for name in locks.check():
             runner = self.runners.get(name)
             if runner is not None:
                 runner.halt.set()
+        working = [r for r in self.runners.values() if r.is_alive() and not r.halt.is_set()]
+        share = len(self.config.mailboxes)
+        if not self.once:
+            share = math.ceil(share / locks.live_workers())
+            # Another worker joined: hand over the surplus (finished with its batch first).
+            for runner in working[share:]:
+                log.info("%s: handing over to another worker (fair share %d)", runner.box, share)
+                runner.halt.set()
+                self.handed_over[runner.box] = time.monotonic() + 5 * self.takeover_s
+            working = working[:share]
         for mailbox in self.config.mailboxes:
             runner = self.runners.get(mailbox.name)
             if runner is not None and (runner.is_alive() or self.once):
                 continue
             if runner is not None:
-                # It halted because its lock was lost; its lock is gone, ask again below.
+                # It halted (lock lost or handed over): release what may be left of its lock.
                 locks.release(mailbox.name)
-            if self.stop.is_set():
-                return
+                del self.runners[mailbox.name]
+            if self.stop.is_set() or len(working) >= share:
+                continue
+            if self.handed_over.get(mailbox.name, 0) > time.monotonic():
+                continue  # give the other workers the first chance at it
             if not locks.acquire(mailbox.name):
                 if self.once:
                     log.info("%s: another worker holds it; skipped", mailbox.name)
@@ -450,6 +464,7 @@ class Worker:
             log.info("%s: working this mailbox (worker %s)", mailbox.name, self.id)
             runner = MailboxRunner(self, mailbox)
             self.runners[mailbox.name] = runner
+            working.append(runner)
             runner.start()
 
     def _shutdown(self, locks: MailboxLocks) -> None:

@@ -332,6 +332,9 @@ class MessageStore:
         elif kind.kind is MessageKind.OWN and ticket_id is not None:
             rows.touch_ticket(ticket_id)
         reason = decision.reason
+        if ticket_id is None and decision.ticket_id is None:
+            # "new ticket" is what a customer's message would get; this one opens none.
+            reason = reason.replace(": new ticket", ": no ticket (not a customer's message)")
         rows.add_message(
             parsed,
             ticket_id,

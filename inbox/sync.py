@@ -44,6 +44,8 @@ class SyncOptions:
 class SyncReport:
     folder: str
     uidvalidity: int = 0
+    # The folder's UIDNEXT when the sync looked: a different one later means new mail.
+    uidnext: int | None = None
     found: int = 0
     rescanned: bool = False
     seconds: float = 0.0
@@ -80,7 +82,7 @@ def sync_folder(
     started = time.monotonic()
     report = SyncReport(folder)
     state = examine(client, folder)
-    report.uidvalidity = state.uidvalidity
+    report.uidvalidity, report.uidnext = state.uidvalidity, state.uidnext
     stored_validity, last_uid = store.bookmark(folder)
     if stored_validity is not None and stored_validity != state.uidvalidity:
         log.warning(

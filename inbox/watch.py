@@ -77,10 +77,10 @@ class MailboxWatcher:
             try:
                 idle = self.settings.use_idle and "IDLE" in capabilities(client)
                 while not self.stop.is_set():
-                    self._sync_all(client)
+                    reports = self._sync_all(client)
                     self.backoff.reset()
                     self.last_error = None
-                    self._wait_for_mail(client, idle)
+                    self._wait_for_mail(client, idle, reports[0].uidnext)
             except MailboxError as exc:
                 self._failed(exc)
             finally:
@@ -104,11 +104,12 @@ class MailboxWatcher:
         log.log(level, "%s: %s; retrying in %.1f s", self.store.mailbox, exc, delay)
         self.stop.wait(delay)
 
-    def _wait_for_mail(self, client: IMAPClient, idle: bool) -> None:
+    def _wait_for_mail(self, client: IMAPClient, idle: bool, uidnext: int | None) -> None:
         if not idle:
             self.stop.wait(self.settings.poll_interval_s)
             return
-        wait_for_mail(client, self.settings.folders[0], IDLE_RENEW_S, self.stop.is_set)
+        folder = self.settings.folders[0]
+        wait_for_mail(client, folder, IDLE_RENEW_S, self.stop.is_set, uidnext)
 
 
 def connect_refreshing(endpoint: EndpointFactory, mailbox: str) -> IMAPClient:
@@ -122,14 +123,23 @@ def connect_refreshing(endpoint: EndpointFactory, mailbox: str) -> IMAPClient:
 
 
 def wait_for_mail(
-    client: IMAPClient, folder: str, timeout_s: float, stop: Callable[[], bool]
+    client: IMAPClient,
+    folder: str,
+    timeout_s: float,
+    stop: Callable[[], bool],
+    known_uidnext: int | None = None,
 ) -> bool:
     """IDLE on ``folder`` until new mail arrives (True), ``timeout_s`` passes or ``stop()``.
 
-    The wait is renewed before the server's 30-minute IDLE limit would end it.
+    ``known_uidnext`` is the folder's UIDNEXT when it was last synced: mail that arrived
+    since then, before the IDLE began, is never announced by it, so a different UIDNEXT
+    returns True at once. The wait ends before the server's 30-minute IDLE limit.
     """
     with session_errors(client, f"waiting for new mail in {folder!r} (IDLE)"):
-        client.select_folder(folder, readonly=True)
+        info = client.select_folder(folder, readonly=True)
+        uidnext = info.get(b"UIDNEXT")
+        if known_uidnext is not None and uidnext is not None and int(uidnext) != known_uidnext:
+            return True
         client.idle()
         try:
             end = time.monotonic() + min(timeout_s, IDLE_RENEW_S)

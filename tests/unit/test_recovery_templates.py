@@ -81,6 +81,17 @@ def test_every_gesture_is_worded(language: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wrong_item_the_customer_keeps_is_not_collected(language: str) -> None:
+    """With the keep_item gesture the draft must not also book a courier to fetch it."""
+    kept = TEMPLATES.render(facts(language, "wrong_item", gesture=Gesture("keep_item", "")))
+    returned = TEMPLATES.render(facts(language, "wrong_item"))
+    courier = {"en": "courier", "ko": "택배", "pl": "kurier", "ro": "curier", "sl": "kurir"}
+    word = courier.get(language, "kurir")
+    assert word not in kept.reply.lower(), kept.reply
+    assert word in returned.reply.lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_quote_intro_is_localised(language: str) -> None:
     rendered = TEMPLATES.render(
         facts(language, "delay"), Quote("line one\n\nline <two>", "Jana", "2026-11-03")
