@@ -35,6 +35,7 @@ from amends.errors import AmendsError
 from amends.followups import FollowupReport, MailboxPass
 from amends.health import (
     AUTH,
+    INTERNAL,
     beat,
     check_health,
     describe,
@@ -127,7 +128,7 @@ class MailboxRunner(threading.Thread):
         while not self.stopping():
             try:
                 client = connect_refreshing(self.endpoint, self.box)
-            except MailboxError as exc:
+            except Exception as exc:  # refused, unreachable, a token command that failed…
                 self._failed(exc)
                 if self.worker.once:
                     return
@@ -142,8 +143,9 @@ class MailboxRunner(threading.Thread):
                         self._backoff_wait()
                     elif not outcome.more:
                         self._wait(client, idle, outcome.uidnext)
-            except MailboxError as exc:
-                # The connection is gone or unusable: log in again after a backoff.
+            except Exception as exc:
+                # The connection is gone or unusable (or something no stage expected): log in
+                # again after a backoff.
                 self._failed(exc)
                 if self.worker.once:
                     return
@@ -351,6 +353,8 @@ class MailboxRunner(threading.Thread):
             describe(exc),
             delay,
             extra={"mailbox": self.box, "outcome": "failed", "kind": kind},
+            # A failure nobody foresaw needs its traceback to be fixed.
+            exc_info=exc if kind == INTERNAL else None,
         )
         try:
             beat(self.engine, self.box, self.worker.id, self.worker.now(), error=exc)
