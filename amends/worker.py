@@ -139,9 +139,11 @@ class MailboxRunner(threading.Thread):
                     outcome = self.one_pass(client)
                     if self.worker.once and not outcome.more:
                         return
-                    if outcome.failed:
+                    if not outcome.synced:
                         self._backoff_wait()
                     elif not outcome.more:
+                        # A later stage's failure does not hold up new mail: it is logged,
+                        # shown by `amends status`, and tried again with the next pass.
                         self._wait(client, idle, outcome.uidnext)
             except Exception as exc:
                 # The connection is gone or unusable (or something no stage expected): log in
@@ -306,7 +308,7 @@ class MailboxRunner(threading.Thread):
         if self.worker.metrics is not None:
             self.worker.metrics.passes.labels(self.box).inc()
         self.last_error = error
-        if error is None:
+        if outcome.synced:
             self.backoff.reset()
         try:
             beat(

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,6 +51,30 @@ WORKER = "[worker]\ngrace_s = 20\ntakeover_check_s = 0.5\n"
 @pytest.fixture
 def db_url(sqlite_url: str) -> str:
     return sqlite_url
+
+
+@dataclass
+class Rig:
+    """What a test drives: the configuration maker, the database, the mailbox, the SMTP
+    fixture and the ``amends`` command (a model is active)."""
+
+    make: ConfigMaker
+    engine: Engine
+    account: ImapAccount
+    smtp: SmtpServer
+    amends: Amends
+
+
+@pytest.fixture
+def rig(
+    make_config: ConfigMaker,  # noqa: F811
+    engine: Engine,
+    imap_account: ImapAccount,
+    smtp_server: SmtpServer,
+    amends: Amends,
+    model: None,  # noqa: F811
+) -> Rig:
+    return Rig(make_config, engine, imap_account, smtp_server, amends)
 
 
 def worker_config(make: ConfigMaker, smtp: SmtpServer, extra: str = "") -> Config:
@@ -117,38 +142,32 @@ def drafts_in(account: ImapAccount) -> int:
 # --- the whole flow -------------------------------------------------------------------------
 
 
-def test_the_whole_flow_under_one_daemon(
-    make_config: ConfigMaker,  # noqa: F811
-    engine: Engine,
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    model: None,  # noqa: F811
-) -> None:
+def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
     port = free_port()
-    config = worker_config(make_config, smtp_server, f"\n[metrics]\nport = {port}\n")
+    config = worker_config(rig.make, rig.smtp, f"\n[metrics]\nport = {port}\n")
     with daemon(config, "--log-format", "json") as process:
         # Mail in → a threaded draft in Drafts, woken by IDLE rather than a poll.
-        imap_account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
-        eventually(lambda: drafts_in(imap_account) == 1, "the draft in Drafts")
-        ticket = ticket_of(engine)
+        rig.account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
+        eventually(lambda: drafts_in(rig.account) == 1, "the draft in Drafts")
+        ticket = ticket_of(rig.engine)
         assert ticket.status is TicketStatus.DRAFTED and ticket.owner is not None
 
         # The agent sends it; the follow-up (due in the past) goes out once.
-        agent_sends(imap_account)
-        eventually(lambda: len(smtp_server.messages) == 1, "the follow-up sent")
-        [followup] = smtp_server.messages
+        agent_sends(rig.account)
+        eventually(lambda: len(rig.smtp.messages) == 1, "the follow-up sent")
+        [followup] = rig.smtp.messages
         assert followup.rcpt_tos == (CUSTOMER,)
         assert followup.message["Auto-Submitted"] == "auto-generated"
 
         # The customer answers 5: the ticket is closed as satisfied with its rating.
-        with Session(engine) as session:
+        with Session(rig.engine) as session:
             item = session.exec(select(OutboxItem)).one()
         assert item.state is OutboxState.SENT and item.message_id is not None
-        customer_answers(imap_account, "5, it works perfectly now.", item.message_id, DUE)
+        customer_answers(rig.account, "5, it works perfectly now.", item.message_id, DUE)
         eventually(
-            lambda: ticket_of(engine).status is TicketStatus.SATISFIED, "the ticket satisfied"
+            lambda: ticket_of(rig.engine).status is TicketStatus.SATISFIED, "the ticket satisfied"
         )
-        assert ticket_of(engine).rating == 5
+        assert ticket_of(rig.engine).rating == 5
 
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
         text = metrics.decode()
@@ -158,13 +177,13 @@ def test_the_whole_flow_under_one_daemon(
 
         code, err = stop(process)
     assert code == 0, err
-    assert len(smtp_server.messages) == 1 and drafts_in(imap_account) == 1
+    assert len(rig.smtp.messages) == 1 and drafts_in(rig.account) == 1
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert lines and len(lines) == len(err.splitlines()), "every log line is one JSON object"
     stages = {line.get("stage") for line in lines if "seconds" in line}
     assert {"sync", "classify", "assign", "drafts", "followups", "outbox"} <= stages
     assert any("finishing the batch in hand" in line["message"] for line in lines)
-    with Session(engine) as session:
+    with Session(rig.engine) as session:
         heartbeat = session.exec(select(WorkerHeartbeat)).one()
     assert heartbeat.stopped_at is not None and heartbeat.last_sync_at is not None
     assert heartbeat.last_error is None
@@ -210,65 +229,45 @@ def assert_each_once(engine: Engine, account: ImapAccount, n: int = BACKLOG) -> 
     assert len(tickets) == n and len(set(tickets)) == n, "one draft per complaint in Drafts"
 
 
-def test_sigterm_mid_batch_finishes_it_and_exits_0(
-    make_config: ConfigMaker,  # noqa: F811
-    engine: Engine,
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    amends: Amends,
-    model: None,  # noqa: F811
-) -> None:
-    config = backlog_config(make_config, smtp_server)
-    complaints(imap_account)
+def test_sigterm_mid_batch_finishes_it_and_exits_0(rig: Rig) -> None:
+    config = backlog_config(rig.make, rig.smtp)
+    complaints(rig.account)
     with daemon(config) as process:
-        eventually(lambda: count(engine, Message) > 0, "the first batch stored")
+        eventually(lambda: count(rig.engine, Message) > 0, "the first batch stored")
         code, err = stop(process)
     assert code == 0, err
     assert "Traceback" not in err
-    stored = count(engine, Message)
+    stored = count(rig.engine, Message)
     assert 0 < stored < BACKLOG, "stopped mid-way (a slower machine would have finished)"
     assert stored % 10 == 0, "whole batches only"
 
-    finish = amends("run", "--once", env=environment(config))
+    finish = rig.amends("run", "--once", env=environment(config))
     assert finish.returncode == 0, finish.stderr
     assert "support: done" in finish.stdout
-    assert_each_once(engine, imap_account)
+    assert_each_once(rig.engine, rig.account)
 
 
-def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(
-    make_config: ConfigMaker,  # noqa: F811
-    engine: Engine,
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    amends: Amends,
-    model: None,  # noqa: F811
-) -> None:
-    config = backlog_config(make_config, smtp_server)
-    complaints(imap_account)
+def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(rig: Rig) -> None:
+    config = backlog_config(rig.make, rig.smtp)
+    complaints(rig.account)
     with daemon(config) as process:
         # Slices of 20 flow through every stage: drafts appear while the backlog is synced.
-        eventually(lambda: drafts_in(imap_account) > 0, "drafts being appended")
+        eventually(lambda: drafts_in(rig.account) > 0, "drafts being appended")
         process.kill()
         process.wait(timeout=10)
-    assert count(engine, Message) < BACKLOG, "the first drafts came before the last sync"
+    assert count(rig.engine, Message) < BACKLOG, "the first drafts came before the last sync"
 
-    finish = amends("run", "--once", env=environment(config))
+    finish = rig.amends("run", "--once", env=environment(config))
     assert finish.returncode == 0, finish.stderr
-    assert_each_once(engine, imap_account)
+    assert_each_once(rig.engine, rig.account)
 
 
-def test_a_second_worker_on_one_sqlite_database_refuses_to_start(
-    make_config: ConfigMaker,  # noqa: F811
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    amends: Amends,
-    model: None,  # noqa: F811
-) -> None:
-    config = worker_config(make_config, smtp_server)
+def test_a_second_worker_on_one_sqlite_database_refuses_to_start(rig: Rig) -> None:
+    config = worker_config(rig.make, rig.smtp)
     with daemon(config) as first:
         lock = Path(f"{config.database.url.removeprefix('sqlite:///')}.worker-lock")
         eventually(lambda: lock.exists() and lock.read_text().strip(), "the first one started")
-        second = amends("run", "--once", env=environment(config))
+        second = rig.amends("run", "--once", env=environment(config))
         assert second.returncode == 1
         assert "another amends worker" in second.stderr and "PostgreSQL" in second.stderr
         assert "Traceback" not in second.stderr
@@ -280,25 +279,18 @@ def test_a_second_worker_on_one_sqlite_database_refuses_to_start(
 # --- amends status -----------------------------------------------------------------------------
 
 
-def test_status_exit_codes_follow_the_health_of_each_mailbox(
-    make_config: ConfigMaker,  # noqa: F811
-    engine: Engine,
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    amends: Amends,
-    model: None,  # noqa: F811
-) -> None:
+def test_status_exit_codes_follow_the_health_of_each_mailbox(rig: Rig) -> None:
     config = worker_config(
-        make_config, smtp_server, '\n[alerts]\nto = ["admin@example.com"]\nalert_after_s = 600\n'
+        rig.make, rig.smtp, '\n[alerts]\nto = ["admin@example.com"]\nalert_after_s = 600\n'
     )
 
     def status(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return amends("status", *args, env=environment(config, **env))
+        return rig.amends("status", *args, env=environment(config, **env))
 
     never = status()
     assert never.returncode == 1 and "never synced" in never.stdout
 
-    assert amends("run", "--once", env=environment(config)).returncode == 0
+    assert rig.amends("run", "--once", env=environment(config)).returncode == 0
     healthy = status()
     assert healthy.returncode == 0, healthy.stdout
     [row] = [line.split("\t") for line in healthy.stdout.splitlines() if "\t" in line]
@@ -306,7 +298,7 @@ def test_status_exit_codes_follow_the_health_of_each_mailbox(
     assert "model: " in healthy.stdout and "none active" not in healthy.stdout
 
     # Seen from an hour later, the last sync is too old.
-    with Session(engine) as session:
+    with Session(rig.engine) as session:
         synced = session.exec(select(WorkerHeartbeat)).one().last_sync_at
     assert synced is not None
     later = (synced + timedelta(hours=1)).isoformat()
@@ -319,38 +311,31 @@ def test_status_exit_codes_follow_the_health_of_each_mailbox(
     # A refused login: the pass fails, status says so, and the admins hear of it once.
     wrong = environment(config, TEST_IMAP_PASSWORD="wrong")
     for _ in range(2):
-        failed = amends("run", "--once", env=wrong)
+        failed = rig.amends("run", "--once", env=wrong)
         assert failed.returncode == 1 and "support:" in failed.stderr
     refused = status()
     assert refused.returncode == 1
     assert "UNHEALTHY support: login refused" in refused.stdout
-    alerts = [m for m in smtp_server.messages if m.rcpt_tos == ("admin@example.com",)]
+    alerts = [m for m in rig.smtp.messages if m.rcpt_tos == ("admin@example.com",)]
     assert len(alerts) == 1, "one mail per problem, however many passes see it"
     assert "login refused" in alerts[0].message["Subject"]
-    assert imap_account.password not in refused.stdout + alerts[0].message.as_string()
+    assert rig.account.password not in refused.stdout + alerts[0].message.as_string()
 
     # The login works again: healthy, and the alert is resolved.
-    assert amends("run", "--once", env=environment(config)).returncode == 0
+    assert rig.amends("run", "--once", env=environment(config)).returncode == 0
     assert status().returncode == 0
-    with Session(engine) as session:
+    with Session(rig.engine) as session:
         alert = session.exec(select(Alert)).one()
     assert alert.resolved_at is not None and alert.notified_at is not None
 
 
-def test_status_reports_dead_outbox_rows_and_an_old_schema(
-    make_config: ConfigMaker,  # noqa: F811
-    engine: Engine,
-    imap_account: ImapAccount,
-    smtp_server: SmtpServer,
-    amends: Amends,
-    model: None,  # noqa: F811
-) -> None:
+def test_status_reports_dead_outbox_rows_and_an_old_schema(rig: Rig) -> None:
     from tests.integration.test_followups import ready_to_send
 
-    config = worker_config(make_config, smtp_server)
-    assert amends("run", "--once", env=environment(config)).returncode == 0
-    ready_to_send(engine, 1, state=OutboxState.DEAD, last_error="550 no such user")
-    dead = amends("status", env=environment(config))
+    config = worker_config(rig.make, rig.smtp)
+    assert rig.amends("run", "--once", env=environment(config)).returncode == 0
+    ready_to_send(rig.engine, 1, state=OutboxState.DEAD, last_error="550 no such user")
+    dead = rig.amends("status", env=environment(config))
     assert dead.returncode == 1
     assert "1 outbox message(s) dead" in dead.stdout
     [row] = [line.split("\t") for line in dead.stdout.splitlines() if "\t" in line]
@@ -358,7 +343,7 @@ def test_status_reports_dead_outbox_rows_and_an_old_schema(
 
     from models import migrate
 
-    migrate.downgrade(engine, "0005")
-    behind = amends("status", env=environment(config))
+    migrate.downgrade(rig.engine, "0005")
+    behind = rig.amends("status", env=environment(config))
     assert behind.returncode == 1 and "1 migration(s) behind" in behind.stdout
-    assert migrate.current_revision(engine) == "0005", "status changes nothing"
+    assert migrate.current_revision(rig.engine) == "0005", "status changes nothing"
