@@ -404,7 +404,14 @@ class Worker:
         try:
             self._prepare_model()
             while True:
-                self._take_mailboxes(locks)
+                try:
+                    self._take_mailboxes(locks)
+                except Exception as exc:
+                    # The database is away (restarting, say): the next check sees whether the
+                    # locks survived; the mailboxes' threads go on meanwhile.
+                    log.warning("cannot check the mailbox locks: %s", describe(exc))
+                    if self.once:
+                        raise
                 if self.once or self.stop.wait(self.takeover_s):
                     break
             if self.once:

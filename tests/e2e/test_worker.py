@@ -95,30 +95,53 @@ def environment(config: Config, **extra: str) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Daemon:
+    """A running ``amends run``; its log goes to a file (a pipe nobody reads could fill up and
+    stall it)."""
+
+    process: subprocess.Popen[str]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """Send ``signum`` and wait for the exit: its code and everything it logged."""
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=60), self.log.read_text()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
 @contextmanager
-def daemon(config: Config, *args: str, **env: str) -> Iterator[subprocess.Popen[str]]:
-    """``amends run`` in the background; killed at the end if the test left it running."""
+def daemon(config: Config, *args: str, **env: str) -> Iterator[Daemon]:
+    """``amends run`` in the background; killed at the end if the test left it running, and
+    its log printed (pytest shows it when the test failed)."""
     assert config.source is not None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "amends", *args, "run"],
-        cwd=config.source.parent,
-        env=environment(config, **env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = config.source.parent / f"worker-{time.monotonic_ns()}.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "amends", *args, "run"],
+            cwd=config.source.parent,
+            env=environment(config, **env),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    running = Daemon(process, log)
     try:
-        yield process
+        yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
-
-
-def stop(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[int, str]:
-    process.send_signal(signum)
-    _out, err = process.communicate(timeout=60)
-    return process.returncode, err
+        if running.running():
+            running.kill()
+        print(f"--- amends run (pid {process.pid}) ---\n{log.read_text()}")
 
 
 def eventually(check: Callable[[], object], what: str, timeout_s: float = 60) -> None:
@@ -145,7 +168,7 @@ def drafts_in(account: ImapAccount) -> int:
 def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
     port = free_port()
     config = worker_config(rig.make, rig.smtp, f"\n[metrics]\nport = {port}\n")
-    with daemon(config, "--log-format", "json") as process:
+    with daemon(config, "--log-format", "json") as worker:
         # Mail in → a threaded draft in Drafts, woken by IDLE rather than a poll.
         rig.account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
         eventually(lambda: drafts_in(rig.account) == 1, "the draft in Drafts")
@@ -175,7 +198,7 @@ def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
         assert 'amends_items_total{mailbox="support",outcome="sent",stage="outbox"} 1.0' in text
         assert 'amends_stage_seconds_count{mailbox="support",stage="drafts"}' in text
 
-        code, err = stop(process)
+        code, err = worker.stop()
     assert code == 0, err
     assert len(rig.smtp.messages) == 1 and drafts_in(rig.account) == 1
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
@@ -232,9 +255,9 @@ def assert_each_once(engine: Engine, account: ImapAccount, n: int = BACKLOG) -> 
 def test_sigterm_mid_batch_finishes_it_and_exits_0(rig: Rig) -> None:
     config = backlog_config(rig.make, rig.smtp)
     complaints(rig.account)
-    with daemon(config) as process:
+    with daemon(config) as worker:
         eventually(lambda: count(rig.engine, Message) > 0, "the first batch stored")
-        code, err = stop(process)
+        code, err = worker.stop()
     assert code == 0, err
     assert "Traceback" not in err
     stored = count(rig.engine, Message)
@@ -250,11 +273,10 @@ def test_sigterm_mid_batch_finishes_it_and_exits_0(rig: Rig) -> None:
 def test_sigkill_mid_batch_then_restart_loses_and_doubles_nothing(rig: Rig) -> None:
     config = backlog_config(rig.make, rig.smtp)
     complaints(rig.account)
-    with daemon(config) as process:
+    with daemon(config) as worker:
         # Slices of 20 flow through every stage: drafts appear while the backlog is synced.
         eventually(lambda: drafts_in(rig.account) > 0, "drafts being appended")
-        process.kill()
-        process.wait(timeout=10)
+        worker.kill()
     assert count(rig.engine, Message) < BACKLOG, "the first drafts came before the last sync"
 
     finish = rig.amends("run", "--once", env=environment(config))
@@ -271,8 +293,8 @@ def test_a_second_worker_on_one_sqlite_database_refuses_to_start(rig: Rig) -> No
         assert second.returncode == 1
         assert "another amends worker" in second.stderr and "PostgreSQL" in second.stderr
         assert "Traceback" not in second.stderr
-        assert first.poll() is None, "the first one goes on"
-        code, err = stop(first)
+        assert first.running(), "the first one goes on"
+        code, err = first.stop()
     assert code == 0, err
 
 

@@ -4,7 +4,6 @@ mailbox is taken over."""
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
@@ -14,7 +13,7 @@ from sqlmodel import Session, col, select
 from models.mail import Message
 from models.operations import WorkerHeartbeat
 from models.outbox import Draft
-from tests.e2e.test_worker import daemon, drafts_in, eventually, stop, worker_config
+from tests.e2e.test_worker import daemon, drafts_in, eventually, worker_config
 from tests.fixtures.imap import DovecotServer, ImapAccount
 from tests.fixtures.smtp import SmtpServer
 from tests.integration.test_drafts import ConfigMaker, make_config, model  # noqa: F401
@@ -72,8 +71,7 @@ def test_two_workers_share_the_mailboxes_and_one_takes_over_when_the_other_dies(
         victim_pid = before["support"].rsplit(":", 1)[1]
         victim = workers.pop(victim_pid)
         [survivor] = workers.values()
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=10)
+        victim.kill()
         killed_at = time.monotonic()
         eventually(
             lambda: holders(engine).get("support", "").endswith(f":{survivor.pid}"),
@@ -87,7 +85,7 @@ def test_two_workers_share_the_mailboxes_and_one_takes_over_when_the_other_dies(
         send_complaints(imap_account, 10, 5, "example.net")
         send_complaints(billing, 110, 5, "example.org")
         eventually(lambda: all(drafts_in(a) == 15 for a in accounts.values()), "the new drafts")
-        code, err = stop(survivor, signal.SIGTERM)
+        code, err = survivor.stop()
     assert code == 0, err
 
     assert sum(1 for _ in holders(engine)) == 0, "the survivor let go of both on its way out"
