@@ -89,7 +89,13 @@ def worker_config(make: ConfigMaker, smtp: SmtpServer, extra: str = "") -> Confi
 
 
 def environment(config: Config, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AMENDS_")}
+    """The worker's environment: this one without Amends' own settings (but with the test
+    database's password, AMENDS_TEST_DB_PASSWORD), pointed at ``config``, plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AMENDS_") or k.startswith("AMENDS_TEST_")
+    }
     env["AMENDS_CONFIG"] = str(config.source)
     env.update(extra)
     return env
