@@ -210,6 +210,7 @@ def _as_json(health: Health, now: datetime) -> dict[str, object]:
                 "quarantined": m.quarantined,
                 "unsure": m.unsure,
                 "outbox": m.outbox,
+                "smtp_login_refused": m.smtp_refused,
                 "last_error": m.last_error,
                 "last_error_kind": m.last_error_kind,
                 "problems": {kind.value: text for kind, text in m.problems.items()},

@@ -33,6 +33,8 @@ from outbox.smtp import send_raw
 log = logging.getLogger(__name__)
 
 AUTH, CONNECTION, DATABASE, INTERNAL = "auth", "connection", "database", "internal"
+# SMTP replies to AUTH that mean the credentials (or their absence) are the problem (RFC 4954).
+SMTP_AUTH_CODES = (530, 534, 535)
 
 
 def error_kind(exc: BaseException) -> str:
@@ -118,6 +120,8 @@ class MailboxHealth:
     outbox: dict[str, int] = field(
         default_factory=lambda: {"due": 0, "waiting": 0, "failed": 0, "dead": 0}
     )
+    # Outbox rows waiting because the SMTP server refused the login (530, 534, 535).
+    smtp_refused: int = 0
     problems: dict[AlertKind, str] = field(default_factory=dict)
 
     @property
@@ -176,6 +180,18 @@ def check_health(
             ],
         )
         outbox = _outbox(session, names, now)
+        smtp_refused = _counts(
+            session,
+            names,
+            [
+                select(OutboxItem.mailbox, func.count())
+                .where(
+                    OutboxItem.state == OutboxState.FAILED,
+                    col(OutboxItem.smtp_code).in_(SMTP_AUTH_CODES),
+                )
+                .group_by(col(OutboxItem.mailbox))
+            ],
+        )
     for health in result.mailboxes:
         name = health.mailbox
         health.backlog, health.quarantined, health.unsure = (
@@ -184,6 +200,7 @@ def check_health(
             unsure.get(name, 0),
         )
         health.outbox.update(outbox.get(name, {}))
+        health.smtp_refused = smtp_refused.get(name, 0)
         beat_row = beats.get(name)
         if beat_row is not None:
             health.worker = beat_row.worker_id
@@ -218,10 +235,16 @@ def _find_problems(
             f"last synced {age_text(health.sync_age_s)} ago "
             f"(unhealthy after {age_text(limit)}){cause}"
         )
+    refusals = []
     if health.last_error_kind == AUTH:
+        refusals.append(f"{health.last_error}")
+    if health.smtp_refused and not (health.last_error or "").startswith("SMTP login"):
+        # Lasts until the rows go out, not only while a pass happens to try one.
+        refusals.append(f"the SMTP server refused the login for {health.smtp_refused} message(s)")
+    if refusals:
         health.problems[AlertKind.AUTH] = (
-            f"login refused: {health.last_error} (renew the password or OAuth token, then the "
-            "worker logs in again by itself)"
+            f"login refused: {'; '.join(refusals)} (renew the password or OAuth token, then "
+            "the worker logs in again by itself)"
         )
     if health.outbox["dead"]:
         health.problems[AlertKind.DEAD] = (

@@ -13,7 +13,7 @@ from amends.config import Config
 from amends.health import MailboxHealth, beat, check_health, update_alerts
 from inbox.errors import MailboxAuthError, MailboxUnavailable
 from models.operations import Alert, AlertKind, WorkerHeartbeat
-from models.outbox import OutboxState
+from models.outbox import OutboxItem, OutboxState
 from models.tickets import Customer, Ticket, TicketStatus
 from tests.fixtures.smtp import SmtpServer
 from tests.integration.test_drafts import ConfigMaker, make_config, model  # noqa: F401
@@ -182,3 +182,28 @@ def test_a_clean_stop_is_recorded_and_the_next_worker_takes_the_row(
         T0 + timedelta(seconds=6),
         None,
     )
+
+
+def test_an_smtp_login_refusal_lasts_while_messages_wait_for_it(
+    engine: Engine,
+    alerting: Config,
+    model: None,  # noqa: F811
+) -> None:
+    beat(engine, "support", "host:1", T0, synced=True, pass_s=1.0)
+    ready_to_send(
+        engine,
+        1,
+        state=OutboxState.FAILED,
+        smtp_code=535,
+        last_error="SMTP login as support on smtp.example.com was refused: 535 bad credentials",
+    )
+    # A later pass with nothing due tries no login and succeeds: the problem stays.
+    beat(engine, "support", "host:1", T0 + timedelta(minutes=1), synced=True, pass_s=1.0)
+    health = health_of(engine, alerting, T0 + timedelta(minutes=1))
+    assert "the SMTP server refused the login for 1 message(s)" in health.problems["auth"]
+    with Session(engine) as session:
+        for item in session.exec(select(OutboxItem)):
+            item.state = OutboxState.SENT
+            session.add(item)
+        session.commit()
+    assert health_of(engine, alerting, T0 + timedelta(minutes=2)).healthy
