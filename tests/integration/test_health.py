@@ -24,7 +24,12 @@ ADMIN = "admin@example.com"
 
 
 @pytest.fixture
-def alerting(make_config: ConfigMaker, smtp_server: SmtpServer) -> Config:  # noqa: F811
+def alerting(
+    make_config: ConfigMaker,  # noqa: F811
+    smtp_server: SmtpServer,
+    model: None,  # noqa: F811
+) -> Config:
+    """A mailbox whose admins are mailed alerts, with a model active (status checks it)."""
     alerts = f'\n[alerts]\nto = ["{ADMIN}"]\nalert_after_s = 600\n'
     return make_config(smtp_toml(smtp_server.port) + alerts)
 
@@ -40,7 +45,6 @@ def alerts_to_admin(smtp: SmtpServer) -> list[str]:
 def test_a_mailbox_is_healthy_while_it_syncs_and_stale_after_the_limit(
     engine: Engine,
     alerting: Config,
-    model: None,  # noqa: F811
 ) -> None:
     never = health_of(engine, alerting, T0)
     assert set(never.problems) == {AlertKind.STALE} and "never synced" in never.problems["stale"]
@@ -61,7 +65,6 @@ def test_a_mailbox_is_healthy_while_it_syncs_and_stale_after_the_limit(
 def test_a_worker_that_never_synced_is_stale_only_after_the_limit(
     engine: Engine,
     alerting: Config,
-    model: None,  # noqa: F811
 ) -> None:
     beat(engine, "support", "host:1", T0, started=True)
     assert health_of(engine, alerting, T0 + timedelta(minutes=9)).healthy
@@ -72,7 +75,6 @@ def test_a_worker_that_never_synced_is_stale_only_after_the_limit(
 def test_counts_show_backlog_unsure_and_outbox(
     engine: Engine,
     alerting: Config,
-    model: None,  # noqa: F811
 ) -> None:
     beat(engine, "support", "host:1", T0, synced=True, pass_s=1.0)
     with Session(engine) as session:
@@ -95,7 +97,6 @@ def test_each_problem_is_mailed_once_and_again_only_after_it_was_resolved(
     engine: Engine,
     alerting: Config,
     smtp_server: SmtpServer,
-    model: None,  # noqa: F811
 ) -> None:
     mailbox = alerting.mailboxes[0]
 
@@ -132,7 +133,6 @@ def test_dead_outbox_rows_are_one_problem_until_none_is_left(
     engine: Engine,
     alerting: Config,
     smtp_server: SmtpServer,
-    model: None,  # noqa: F811
 ) -> None:
     mailbox = alerting.mailboxes[0]
     beat(engine, "support", "host:1", T0, synced=True, pass_s=1.0)
@@ -151,7 +151,6 @@ def test_an_alert_the_smtp_server_refuses_is_owed_and_tried_again(
     engine: Engine,
     alerting: Config,
     smtp_server: SmtpServer,
-    model: None,  # noqa: F811
 ) -> None:
     mailbox = alerting.mailboxes[0]
     beat(engine, "support", "host:1", T0, error=MailboxAuthError("refused"))
@@ -170,7 +169,6 @@ def test_an_alert_the_smtp_server_refuses_is_owed_and_tried_again(
 def test_a_clean_stop_is_recorded_and_the_next_worker_takes_the_row(
     engine: Engine,
     alerting: Config,
-    model: None,  # noqa: F811
 ) -> None:
     beat(engine, "support", "host:1", T0, started=True)
     beat(engine, "support", "host:1", T0 + timedelta(seconds=5), stopped=True)
@@ -187,7 +185,6 @@ def test_a_clean_stop_is_recorded_and_the_next_worker_takes_the_row(
 def test_an_smtp_login_refusal_lasts_while_messages_wait_for_it(
     engine: Engine,
     alerting: Config,
-    model: None,  # noqa: F811
 ) -> None:
     beat(engine, "support", "host:1", T0, synced=True, pass_s=1.0)
     ready_to_send(
