@@ -367,7 +367,8 @@ def assign_pending(
                 totals["escalated"] += ticket.escalated and outcome != "kept"
             session.commit()
     if any(totals.values()):
-        log.info(
+        # The caller reports it (the CLI on stdout, the worker in its stage line).
+        log.debug(
             "assigned %d ticket(s) by rule, %d to triage (%d escalated); %d kept a manual owner",
             totals["assigned"],
             totals["triaged"],

@@ -125,7 +125,8 @@ def classify_pending(
             totals[key] += value
     seconds = time.monotonic() - started
     if totals["classified"]:
-        log.info(
+        # The caller reports it (the CLI on stdout, the worker in its stage line).
+        log.debug(
             "classified %d ticket(s) with model %s in %.2fs: %d unsure, %d severe, %d repeat",
             totals["classified"],
             loaded.version.version,

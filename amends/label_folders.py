@@ -94,7 +94,7 @@ def sync_label_folders(
             report.created.append(folder)
         _sync_one(engine, client, mailbox.name, folder, label, report)
     if report.created or report.labelled:
-        log.info("label folders %s", report)
+        log.debug("label folders %s", report)
     return report
 
 

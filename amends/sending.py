@@ -494,7 +494,7 @@ def deliver(
     finally:
         pool.close()
     if report.sent or report.retried or report.dead or report.recovered:
-        log.info("outbox: %s", report)
+        log.debug("outbox: %s", report)
     return report
 
 

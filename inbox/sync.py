@@ -145,7 +145,7 @@ def sync_folder(
         # so a later change is noticed even for a folder that is empty).
         store.store_batch(folder, state.uidvalidity, [], last_uid=last_uid)
     report.seconds = time.monotonic() - started
-    log.log(logging.INFO if uids else logging.DEBUG, "%s %s", store.mailbox, report)
+    log.debug("%s %s", store.mailbox, report)
     return report
 
 

@@ -78,6 +78,9 @@ class MailboxWatcher:
                 idle = self.settings.use_idle and "IDLE" in capabilities(client)
                 while not self.stop.is_set():
                     reports = self._sync_all(client)
+                    for report in reports:
+                        if report.found:
+                            log.info("%s %s", self.store.mailbox, report)
                     self.backoff.reset()
                     self.last_error = None
                     self._wait_for_mail(client, idle, reports[0].uidnext)
