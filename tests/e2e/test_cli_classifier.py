@@ -39,11 +39,11 @@ def test_train_reports_cross_validation_and_promotes_then_registry(
     amends: Amends, tmp_path: Path
 ) -> None:
     setup(tmp_path)
-    trained = amends("train", "--cv", "3")
+    trained = amends("train", "--cv", "2")
     assert trained.returncode == 0, trained.stderr
     out = trained.stdout
     assert "training data: 1464 examples" in out
-    assert "new model, cross-validated (3-fold cross-validation, 1464 examples)" in out
+    assert "new model, cross-validated (2-fold cross-validation, 1464 examples)" in out
     assert "macro-F1" in out and "confusion matrix" in out
     assert "promoted:" in out and "there is no active model" in out
     assert "Traceback" not in trained.stderr
