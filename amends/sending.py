@@ -138,6 +138,11 @@ def compose_followup(
             repeat=ticket.repeat_failure,
             ticket=ticket.id,
             subject=ticket.subject or "",
+            # The gesture the draft offered (as configured; the agent may have changed it).
+            gesture=config.gesture_for(
+                ticket.failure_type or "",
+                strong=ticket.severity.value == "severe" or ticket.repeat_failure,
+            ).partition(":")[0],
         ),
         default_language=config.drafts.default_language,
         html=config.drafts.html,

@@ -171,6 +171,8 @@ class FollowupFacts:
     repeat: bool = False
     ticket: int | None = None
     subject: str = ""
+    # The kind of extra gesture the reply offered ("keep_item" changes what the fix was).
+    gesture: str | None = None
 
     @property
     def strong(self) -> bool:

@@ -47,6 +47,19 @@ def facts(language: str, failure_type: str = "delay", **changes: object) -> Foll
     return FollowupFacts(**(vars(base) | changes))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_kept_wrong_item_was_not_collected(language: str) -> None:
+    """The reply let the customer keep the wrong item: the follow-up must not say a courier
+    came for it, and must still recall the fix."""
+    kept = TEMPLATES.render_followup(facts(language, "wrong_item", gesture="keep_item")).reply
+    returned = TEMPLATES.render_followup(facts(language, "wrong_item", gesture="discount")).reply
+    courier = {"en": "courier", "ko": "택배", "pl": "odbiór", "ro": "curier", "sl": "kurir"}
+    word = courier.get(language, "kurir")
+    assert word not in kept.lower(), kept
+    assert word in returned.lower()
+    assert lint(kept) == []
+
+
 @pytest.mark.parametrize(
     ("language", "failure_type"),
     list(itertools.product(LANGUAGES, [*FAILURE_TYPES, UNKNOWN_TYPE])),
