@@ -55,6 +55,7 @@ from inbox.store import MessageStore
 from inbox.sync import SyncReport, sync_folder
 from inbox.watch import connect_refreshing, wait_for_mail
 from outbox.errors import SmtpAuthError
+from outbox.queue import DeliveryReport, has_due
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class MailboxRunner(threading.Thread):
             steps.append(
                 (
                     "outbox",
-                    lambda: deliver(engine, config, now, mailbox=mailbox.name, stop=self.stopping),
+                    self._deliver,
                     lambda r: {"sent": r.sent, "retried": r.retried, "dead": r.dead},
                 )
             )
@@ -292,6 +293,14 @@ class MailboxRunner(threading.Thread):
         self.drafter.deliver(client, report)
         self.drafter.sync_keywords(client, report)
         return report
+
+    def _deliver(self) -> DeliveryReport:
+        # Nothing due: no SMTP connection, no IMAP pool, no OAuth token fetched this pass.
+        if not has_due(self.engine, self.worker.now(), self.box):
+            return DeliveryReport()
+        return deliver(
+            self.engine, self.config, self.worker.now, mailbox=self.box, stop=self.stopping
+        )
 
     def _followups(self, client: IMAPClient) -> FollowupReport:
         report = FollowupReport(self.box)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlmodel import Session, col, select
 
 from models.outbox import OutboxItem, OutboxState
@@ -35,6 +35,7 @@ __all__ = [
     "DeliveryReport",
     "QueuePolicy",
     "due_filter",
+    "has_due",
     "retry_delay",
 ]
 
@@ -58,7 +59,7 @@ def retry_delay(policy: QueuePolicy, attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, policy.retry_max_s))
 
 
-def due_filter(now: datetime) -> object:
+def due_filter(now: datetime) -> ColumnElement[bool]:
     """Rows a worker may take now: due and waiting, or sending under a lease that ran out."""
     return or_(
         (col(OutboxItem.state).in_([OutboxState.PENDING, OutboxState.FAILED]))
@@ -66,6 +67,16 @@ def due_filter(now: datetime) -> object:
         (col(OutboxItem.state) == OutboxState.SENDING)
         & (col(OutboxItem.locked_until).is_(None) | (col(OutboxItem.locked_until) < now)),
     )
+
+
+def has_due(engine: Engine, now: datetime, mailbox: str | None = None) -> bool:
+    """Whether any row (of ``mailbox``) could be taken now: a cheap check before a pass
+    opens connections or fetches an OAuth token."""
+    query = select(OutboxItem.id).where(due_filter(now)).limit(1)
+    if mailbox is not None:
+        query = query.where(OutboxItem.mailbox == mailbox)
+    with Session(engine) as session:
+        return session.exec(query).first() is not None
 
 
 @dataclass
@@ -204,7 +215,7 @@ class Delivery:
         with Session(self.engine) as session:
             query = (
                 select(OutboxItem.id, OutboxItem.state)
-                .where(due_filter(now))  # type: ignore[arg-type]
+                .where(due_filter(now))
                 .order_by(col(OutboxItem.due_at), col(OutboxItem.id))
                 .limit(CLAIM_BATCH)
                 .with_for_update(skip_locked=True)
@@ -221,7 +232,7 @@ class Delivery:
                 taken = session.execute(
                     update(OutboxItem)
                     .where(col(OutboxItem.id) == item_id, col(OutboxItem.state) == state)
-                    .where(due_filter(now))  # type: ignore[arg-type]
+                    .where(due_filter(now))
                     .values(
                         state=OutboxState.SENDING,
                         locked_by=self.worker,

@@ -178,8 +178,9 @@ def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
         # Mail in → a threaded draft in Drafts, woken by IDLE rather than a poll.
         rig.account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
         eventually(lambda: drafts_in(rig.account) == 1, "the draft in Drafts")
-        ticket = ticket_of(rig.engine)
-        assert ticket.status is TicketStatus.DRAFTED and ticket.owner is not None
+        # Recorded just after the APPEND, in the commit that follows it.
+        eventually(lambda: ticket_of(rig.engine).status is TicketStatus.DRAFTED, "drafted")
+        assert ticket_of(rig.engine).owner is not None
 
         # The agent sends it; the follow-up (due in the past) goes out once.
         agent_sends(rig.account)
@@ -189,9 +190,14 @@ def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
         assert followup.message["Auto-Submitted"] == "auto-generated"
 
         # The customer answers 5: the ticket is closed as satisfied with its rating.
-        with Session(rig.engine) as session:
-            item = session.exec(select(OutboxItem)).one()
-        assert item.state is OutboxState.SENT and item.message_id is not None
+        def followup_row() -> OutboxItem:
+            with Session(rig.engine) as session:
+                return session.exec(select(OutboxItem)).one()
+
+        # Marked sent in the commit right after the server's reply.
+        eventually(lambda: followup_row().state is OutboxState.SENT, "the row marked sent")
+        item = followup_row()
+        assert item.message_id is not None
         customer_answers(rig.account, "5, it works perfectly now.", item.message_id, DUE)
         eventually(
             lambda: ticket_of(rig.engine).status is TicketStatus.SATISFIED, "the ticket satisfied"
