@@ -86,15 +86,17 @@ def run(obj: Context, once: bool) -> None:
         )
         logging.shutdown()
         os._exit(1)
+    log.info("worker %s stopped", worker.id)
+    if not once:
+        # Stopped as asked: the errors of the last passes were logged when they happened.
+        sys.exit(0)
     for name, error in sorted(report.errors.items()):
         click.echo(f"{name}: {error}", err=True)
-    if once:
-        for name, passes in sorted(report.passes.items()):
-            state = "failed" if name in report.errors else "done"
-            click.echo(f"{name}: {state} ({passes} pass(es))")
-        for name in report.skipped:
-            click.echo(f"{name}: skipped (another worker holds it)")
-    log.info("worker %s stopped", worker.id)
+    for name, passes in sorted(report.passes.items()):
+        state = "failed" if name in report.errors else "done"
+        click.echo(f"{name}: {state} ({passes} pass(es))")
+    for name in report.skipped:
+        click.echo(f"{name}: skipped (another worker holds it)")
     sys.exit(0 if report.ok else 1)
 
 

@@ -398,3 +398,13 @@ def test_a_failing_mailbox_does_not_hold_up_the_others(
     assert "billing: failed" in result.stdout and "support: done" in result.stdout
     assert "billing: IMAP login as" in result.stderr and "was refused" in result.stderr
     assert drafts_in(rig.account) == 1, "the good mailbox was worked all the same"
+
+    # As a daemon it keeps trying the broken one, and a stop asked for is still a clean exit.
+    with daemon(config) as worker:
+        refused_here = (
+            col(WorkerHeartbeat.worker_id).endswith(f":{worker.pid}"),
+            WorkerHeartbeat.last_error_kind == "auth",
+        )
+        eventually(lambda: count(rig.engine, WorkerHeartbeat, *refused_here), "refused again")
+        code, err = worker.stop()
+    assert code == 0, err
