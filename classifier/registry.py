@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from classifier.errors import ClassifierError, ModelNotFound, VersionExists
 from classifier.model import FailureTypeClassifier
 from classifier.persist import load_model, save_model
-from models.classification import ModelVersion
+from models.classification import ModelVersion, active_model
 from models.columns import utc_now
 from models.tickets import EventLog
 
@@ -130,7 +130,7 @@ def get_version(engine: Engine, name: str) -> ModelVersion:
 
 def active_version(engine: Engine) -> ModelVersion | None:
     with Session(engine, expire_on_commit=False) as session:
-        return session.exec(select(ModelVersion).where(col(ModelVersion.active))).first()
+        return active_model(session)
 
 
 def activate(engine: Engine, name: str, *, reason: str, kind: str = ACTIVATED) -> ModelVersion:

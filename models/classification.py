@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.columns import (
     AGENT_LEN,
@@ -104,3 +104,8 @@ class LabelFeedback(SQLModel, table=True):
     used_in_model_version_id: int | None = Field(
         default=None, foreign_key="model_version.id", ondelete="SET NULL", index=True
     )
+
+
+def active_model(session: Session) -> ModelVersion | None:
+    """The model version that classifies now, if one is active (at most one is)."""
+    return session.exec(select(ModelVersion).where(col(ModelVersion.active))).first()
