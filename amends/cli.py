@@ -193,6 +193,7 @@ def main() -> None:
     import amends.cli_classifier
     import amends.cli_drafts
     import amends.cli_followups
+    import amends.cli_reports
     import amends.cli_worker  # noqa: F401
 
     cli(prog_name="amends")

@@ -280,8 +280,14 @@ class ImapPool:
         self.clients.clear()
 
 
+# Mail to the team itself (reports), not to customers: no copy in the mailbox's Sent folder.
+UNFILED = {OutboxKind.REPORT, OutboxKind.ADMIN_ALERT}
+
+
 def in_sent(client: IMAPClient, mailbox: MailboxSettings, item: OutboxItem) -> bool:
     """Whether the mailbox's Sent folder holds the row's Message-ID."""
+    if item.kind in UNFILED:
+        return False
     folder = sent_folder(client, mailbox)
     with session_errors(client, f"looking for {item.message_id} in {folder!r}"):
         open_folder(client, folder)
@@ -292,6 +298,8 @@ def file_copy(
     client: IMAPClient, mailbox: MailboxSettings, item: OutboxItem, now: datetime
 ) -> None:
     """Put the sent message in Sent (once), then take a sent draft out of the send folder."""
+    if item.kind in UNFILED:
+        return
     assert item.raw is not None and item.message_id is not None
     folder = sent_folder(client, mailbox)
     with session_errors(client, f"filing a sent copy in {folder!r}"):
@@ -472,11 +480,15 @@ def deliver(
     templates = Templates(config.drafts.templates_dir)
 
     async def check(item: OutboxItem) -> bool:
+        if item.kind in UNFILED:  # no IMAP connection for them
+            return False
         return await asyncio.to_thread(
             pool.run, item.mailbox, lambda client, mailbox: in_sent(client, mailbox, item)
         )
 
     async def file(item: OutboxItem) -> None:
+        if item.kind in UNFILED:
+            return
         when = now()
         await asyncio.to_thread(
             pool.run,

@@ -47,6 +47,8 @@ from amends.label_folders import sync_label_folders
 from amends.locks import MailboxLocks, open_locks
 from amends.mailboxes import endpoint_factory, sync_options
 from amends.metrics import Metrics
+from amends.reports.schedules import record_schedules
+from amends.reports.weekly import queue_weekly_report
 from amends.sending import deliver, followup_steps, worker_name
 from inbox.backoff import Backoff
 from inbox.connection import IMAPClient, capabilities, logout
@@ -199,6 +201,14 @@ class MailboxRunner(threading.Thread):
             ),
             ("followups", lambda: self._followups(client), _followup_counts),
         ]
+        if config.smtp is not None and config.reports.weekly.to:
+            steps.append(
+                (
+                    "report",
+                    lambda: queue_weekly_report(engine, config, mailbox, now()),
+                    lambda queued: {"queued": queued},
+                )
+            )
         if config.smtp is not None:
             steps.append(
                 (
@@ -448,6 +458,9 @@ class Worker:
             ensure_model(self.engine, self.config)
         except AmendsError as exc:
             log.error("no model to classify with: %s (tickets wait unclassified)", exc)
+        # Reports attribute complaints to the shifts of their time: keep the history.
+        if record_schedules(self.engine, self.config, self.now()):
+            log.info("agents' working hours recorded for reports")
 
     def _take_mailboxes(self, locks: MailboxLocks) -> None:
         """Let go of mailboxes whose lock was lost or that are more than this worker's fair

@@ -1,5 +1,5 @@
 """Tables for running the service: worker heartbeats per mailbox, alerts to admins, change
-markers for reports and installation secrets."""
+markers and shift history for reports, and installation secrets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Field, Session, SQLModel
 
-from models.columns import MAILBOX_LEN, StrEnumType, UtcDateTime, utc_now
+from models.columns import AGENT_LEN, MAILBOX_LEN, StrEnumType, UtcDateTime, json_type, utc_now
 
 
 class WorkerHeartbeat(SQLModel, table=True):
@@ -70,7 +70,10 @@ class Alert(SQLModel, table=True):
 
 
 class ChangeMarker(SQLModel, table=True):
-    """A dated change ("new refund policy") that trend reports draw as a line across the chart."""
+    """A dated change ("new refund policy") that trend reports draw as a line across the chart.
+
+    ``mailbox`` None: the change concerns every mailbox.
+    """
 
     __tablename__ = "change_marker"
 
@@ -78,7 +81,26 @@ class ChangeMarker(SQLModel, table=True):
     name: str = Field(sa_type=sa.String(200))
     at: datetime = Field(sa_type=UtcDateTime, index=True)
     detail: str | None = Field(default=None, sa_type=sa.Text)
+    mailbox: str | None = Field(default=None, sa_type=sa.String(MAILBOX_LEN))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class AgentSchedule(SQLModel, table=True):
+    """An agent's working hours as configured from ``valid_from`` on: who was on shift when.
+
+    A new row is written whenever the configuration's hours (or time zone) of an agent change,
+    so reports attribute past hours to the shifts of that time, not today's.
+    """
+
+    __tablename__ = "agent_schedule"
+    __table_args__ = (sa.Index("ix_agent_schedule_agent_valid_from", "agent", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(sa_type=sa.String(AGENT_LEN))
+    timezone: str = Field(sa_type=sa.String(64))
+    # Shifts as written in the configuration: ["mon-fri 09:00-17:00", ...]; [] = not working.
+    working_hours: list[str] = Field(default_factory=list, sa_type=json_type())
+    valid_from: datetime = Field(sa_type=UtcDateTime)
 
 
 class AppSecret(SQLModel, table=True):

@@ -37,6 +37,7 @@ class OutboxKind(StrEnum):
     FOLLOWUP = "followup"
     DRAFT_SEND = "draft_send"  # a draft sent from the tool instead of the agent's client
     ADMIN_ALERT = "admin_alert"
+    REPORT = "report"  # the weekly report to the admins ([reports.weekly])
 
 
 class ReplySource(StrEnum):

@@ -53,6 +53,29 @@ def _transports(config: Config) -> Iterator[Problem]:
         yield Problem(
             ("alerts", "to"), "alerts are sent by mail: add an [smtp] section, or remove alerts.to"
         )
+    if config.reports.weekly.to and config.smtp is None:
+        yield Problem(
+            ("reports", "weekly", "to"),
+            "the weekly report is sent by mail: add an [smtp] section, or remove reports.weekly.to",
+        )
+    if config.reports.weekly.to and not config.mailboxes:
+        yield Problem(
+            ("reports", "weekly", "to"),
+            "the weekly report is sent by the worker, which needs at least one [[mailboxes]]",
+        )
+    if config.reports.unchanged_up_to >= config.reports.light_edit_below:
+        yield Problem(
+            ("reports", "unchanged_up_to"),
+            "must be below reports.light_edit_below (a draft sent unchanged is not also "
+            "lightly edited)",
+        )
+    names = {m.name for m in config.mailboxes}
+    for i, event in enumerate(config.events):
+        if event.mailbox is not None and event.mailbox not in names:
+            yield Problem(
+                ("events", i, "mailbox"),
+                f'no [[mailboxes]] entry is named "{event.mailbox}"',
+            )
     db = config.database
     if db.url.startswith("sqlite") and (db.password_env or db.password_file):
         yield Problem(("database", "password_env"), "SQLite has no password: remove it")

@@ -7,7 +7,7 @@ Only structure and single values are checked here; checks that relate several se
 from __future__ import annotations
 
 import ipaddress
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -350,6 +350,89 @@ class MetricsSettings(Section):
     host: Host = "127.0.0.1"
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock_time(value: Any) -> str:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip()).strftime("%H:%M")
+        except ValueError:
+            pass
+    raise expected('a time of day such as "08:00"')
+
+
+ClockTime = Annotated[str, BeforeValidator(_clock_time)]
+
+
+class WeeklyReportSettings(Section):
+    """The report of the week before, mailed by the worker (as an attached HTML file)."""
+
+    to: list[EmailAddress] = Field(default_factory=list)
+    # The sender; unset: the address of the first mailbox.
+    from_address: EmailAddress | None = None
+    # When it goes out, in [reports] timezone: the report covers the seven days before.
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: ClockTime = "08:00"
+
+    @property
+    def weekday(self) -> int:
+        return _WEEKDAYS.index(self.day)
+
+
+class ReportSettings(Section):
+    """How `amends report` reads the history: its clock and when a pattern counts as unusual."""
+
+    # Days, hours and weekdays of the report are those of this time zone.
+    timezone: TimeZoneName = "UTC"
+    # Spikes: a day (or hour) is compared with this many days before it.
+    baseline_days: bounded_int(7, 365) = 28  # type: ignore[valid-type]
+    # A count is flagged only from this many complaints, and this many times its baseline...
+    min_count: bounded_int(1, 1000) = 5  # type: ignore[valid-type]
+    spike_factor: bounded_float(1, low_open=True) = 2.0  # type: ignore[valid-type]
+    # ...and when chance would give it less than this often over all the report's tests
+    # (a family-wise false-alarm rate: each test uses this divided by their number).
+    alpha: bounded_float(0, 0.5, low_open=True) = 0.01  # type: ignore[valid-type]
+    # Change markers: complaint rates this many days before and after each event.
+    event_window_days: bounded_int(1, 180) = 28  # type: ignore[valid-type]
+    # ...reported as a change when significant and at least this factor up or down.
+    event_factor: bounded_float(1, low_open=True) = 1.5  # type: ignore[valid-type]
+    # Hours, shifts and outcomes stand out at this factor against the rest (and significant).
+    outlier_factor: bounded_float(1, low_open=True) = 1.5  # type: ignore[valid-type]
+    # Drafts: share of the text an agent changed up to which a draft counts as sent
+    # unchanged, and below which as lightly edited (above: rewritten).
+    unchanged_up_to: bounded_float(0, 1) = 0.02  # type: ignore[valid-type]
+    light_edit_below: bounded_float(0, 1, low_open=True) = 0.3  # type: ignore[valid-type]
+    weekly: WeeklyReportSettings = WeeklyReportSettings()
+
+
+def _event_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise expected("a date and time such as 2026-11-01T09:00:00+01:00 (or 2026-11-01T09:00)")
+
+
+class EventSettings(Section):
+    """A change (a release, a new courier, a policy) that reports mark on every time chart.
+
+    A time without an offset is in [reports] timezone.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    at: Annotated[datetime, BeforeValidator(_event_time)]
+    mailbox: Name | None = None
+    detail: str | None = Field(default=None, max_length=2000)
+
+
 class DraftSettings(Section):
     templates_dir: PathValue | None = None
     default_language: Language = "en"
@@ -439,6 +522,8 @@ class Config(Section):
     worker: WorkerSettings = WorkerSettings()
     alerts: AlertSettings = AlertSettings()
     metrics: MetricsSettings = MetricsSettings()
+    reports: ReportSettings = ReportSettings()
+    events: list[EventSettings] = Field(default_factory=list)
     # Per failure type (or "default"): the gesture a draft offers; see CompensationLevel.
     compensation: Annotated[
         dict[str, CompensationLevel], BeforeValidator(_with_default_compensation)

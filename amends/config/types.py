@@ -136,8 +136,23 @@ class Shift:
         return (weekday - 1) % 7 in self.days and now < self.end
 
     def __str__(self) -> str:
-        days = ",".join(_DAYS[d] for d in sorted(self.days))
-        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+        """As written in the configuration, consecutive days as a range: "mon-fri 09:00-17:00"."""
+        runs: list[list[int]] = []
+        for day in sorted(self.days):
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        days = ",".join(
+            _DAYS[r[0]]
+            if len(r) == 1
+            else f"{_DAYS[r[0]]}-{_DAYS[r[-1]]}"
+            if len(r) > 2
+            else f"{_DAYS[r[0]]},{_DAYS[r[1]]}"
+            for r in runs
+        )
+        end = "24:00" if self.end == time(0) else f"{self.end:%H:%M}"
+        return f"{days} {self.start:%H:%M}-{end}"
 
 
 def _parse_days(spec: str) -> frozenset[int] | None:

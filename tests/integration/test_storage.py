@@ -20,7 +20,14 @@ from models.classification import Classification, FeedbackSource, LabelFeedback,
 from models.engine import make_engine
 from models.errors import MigrationError
 from models.mail import MailboxSync, Message, MessageDirection, MessageKind, QuarantineEntry
-from models.operations import Alert, AlertKind, AppSecret, ChangeMarker, WorkerHeartbeat
+from models.operations import (
+    AgentSchedule,
+    Alert,
+    AlertKind,
+    AppSecret,
+    ChangeMarker,
+    WorkerHeartbeat,
+)
 from models.outbox import (
     Draft,
     DraftState,
@@ -340,7 +347,14 @@ def full_graph(db: Session) -> list[SQLModel]:
             name="new packaging supplier",
             at=at(8),
             detail="bubble wrap for all glass items",
+            mailbox="support",
             created_at=at(8, 10),
+        ),
+        AgentSchedule(
+            agent="ana",
+            timezone="Europe/Belgrade",
+            working_hours=["mon-fri 09:00-17:00", "sat 10:00-14:00"],
+            valid_from=at(2),
         ),
         AppSecret(name="message_id_hmac", value="q" * 43, created_at=at(1, 1)),
     ]
@@ -393,7 +407,15 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert migrate.current_revision(engine) is None
-        assert migrate.pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005", "0006"]
+        assert migrate.pending_revisions(engine) == [
+            "0001",
+            "0002",
+            "0003",
+            "0004",
+            "0005",
+            "0006",
+            "0007",
+        ]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
         assert "not initialised" in str(caught.value)
