@@ -19,23 +19,34 @@ QUARTER = 900  # every UTC offset in use is a multiple of 15 minutes
 SLOT_HOURS = QUARTER / 3600
 
 
+def _offset(zone: ZoneInfo, epoch: float) -> float:
+    delta = datetime.fromtimestamp(epoch, UTC).astimezone(zone).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
+
+
 def local_seconds(ts: NDArray[np.float64], zone: ZoneInfo) -> NDArray[np.float64]:
     """Wall-clock seconds since 1970-01-01 00:00 local time: ``// DAY`` gives the local day,
-    ``% DAY`` the local time of day."""
+    ``% DAY`` the local time of day.
+
+    The offset is looked up once per UTC day where it is the same at both ends of the day
+    (nearly all), and per quarter hour on the days it changes (daylight saving time).
+    """
     if ts.size == 0:
         return ts.copy()
-    slots, inverse = np.unique(np.floor(ts / QUARTER).astype(np.int64), return_inverse=True)
-    offsets = np.array(
-        [
-            datetime.fromtimestamp(int(slot) * QUARTER, UTC)
-            .astimezone(zone)
-            .utcoffset()
-            .total_seconds()  # type: ignore[union-attr]
-            for slot in slots
-        ],
-        dtype=np.float64,
-    )
-    return ts + offsets[inverse.reshape(ts.shape)]
+    days, day_of = np.unique(np.floor(ts / DAY).astype(np.int64), return_inverse=True)
+    day_of = day_of.reshape(ts.shape)
+    starts = np.array([_offset(zone, int(d) * DAY) for d in days], dtype=np.float64)
+    ends = np.array([_offset(zone, int(d) * DAY + DAY - 1) for d in days], dtype=np.float64)
+    offsets: NDArray[np.float64] = starts[day_of]
+    changing = (starts != ends)[day_of]
+    if changing.any():
+        slots, inverse = np.unique(
+            np.floor(ts[changing] / QUARTER).astype(np.int64), return_inverse=True
+        )
+        exact = np.array([_offset(zone, int(slot) * QUARTER) for slot in slots], dtype=np.float64)
+        offsets[changing] = exact[inverse.reshape(-1)]
+    local: NDArray[np.float64] = ts + offsets
+    return local
 
 
 def day_number(local: NDArray[np.float64]) -> NDArray[np.int64]:
