@@ -6,7 +6,7 @@ converts them with one time-zone lookup per distinct quarter hour instead of per
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from amends.config.types import Shift
 
+EPOCH = date(1970, 1, 1)
 DAY = 86400
 QUARTER = 900  # every UTC offset in use is a multiple of 15 minutes
 SLOT_HOURS = QUARTER / 3600
@@ -47,6 +48,11 @@ def local_seconds(ts: NDArray[np.float64], zone: ZoneInfo) -> NDArray[np.float64
         offsets[changing] = exact[inverse.reshape(-1)]
     local: NDArray[np.float64] = ts + offsets
     return local
+
+
+def local_date(day: int) -> date:
+    """The date of a local day number (days since 1970-01-01)."""
+    return EPOCH + timedelta(days=int(day))
 
 
 def day_number(local: NDArray[np.float64]) -> NDArray[np.int64]:
