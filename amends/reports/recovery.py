@@ -107,9 +107,8 @@ def outcomes(b: Builder) -> tuple[list[OutcomeRow], list[OutcomeRow], OutcomeRow
             )
             .order_by(col(SatisfactionAnswer.created_at), col(SatisfactionAnswer.id))
         )
-        with b.engine.connect() as conn:
-            followed_ids = np.array(conn.execute(sent).scalars().all(), dtype=np.int64)
-            rows = conn.execute(answers).fetchall()
+        followed_ids = np.array([r[0] for r in b.rows(sent)], dtype=np.int64)
+        rows = b.rows(answers)
         ids = h.ids[p]
         followed = np.isin(ids, followed_ids)
         if rows:
