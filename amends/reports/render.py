@@ -12,7 +12,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from amends.reports.formatting import (
+    describe_period,
+    format_duration,
+    format_factor,
+    format_number,
+    format_p_value,
+    format_percent,
+    format_time,
+)
 from amends.reports.model import (
     WEEKDAYS,
     Example,
@@ -34,42 +43,8 @@ Cell = object  # str, int, float or None
 # --- shared formatting ----------------------------------------------------------------------
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def p_value(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0e}" if value < 0.001 else f"{value:.3f}"
-
-
-def factor(value: float) -> str:
-    return "new" if math.isinf(value) else f"×{value:.1f}"
-
-
-def when(value: datetime | None) -> str:
-    return "–" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
 def examples_text(examples: Sequence[Example]) -> str:
     return "; ".join(f"#{e.ticket_id} {e.subject}" for e in examples)
-
-
-def period_text(report: Report) -> str:
-    """ "2026-10-01 to 2026-10-28 (Europe/Belgrade, all mailboxes)": the last day included."""
-    period = report.period
-    last = (period.until - timedelta(microseconds=1)).date()
-    where = f"mailbox {period.mailbox}" if period.mailbox else "all mailboxes"
-    return f"{period.since:%Y-%m-%d} to {last} ({period.timezone}, {where})"
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -138,7 +113,7 @@ def tables(report: Report) -> dict[str, tuple[list[str], list[list[Cell]]]]:
                 r.complaints,
                 r.per_day,
                 " ".join(r.on_shift),
-                "; ".join(f"{o.failure_type} {factor(o.factor)}" for o in r.outliers),
+                "; ".join(f"{o.failure_type} {format_factor(o.factor)}" for o in r.outliers),
             ]
             for r in report.shifts.hours
         ],
@@ -161,7 +136,7 @@ def tables(report: Report) -> dict[str, tuple[list[str], list[list[Cell]]]]:
                 a.complaints,
                 a.per_hour,
                 a.rest_per_hour,
-                "; ".join(f"{o.failure_type} {factor(o.factor)}" for o in a.outliers),
+                "; ".join(f"{o.failure_type} {format_factor(o.factor)}" for o in a.outliers),
             ]
             for a in report.shifts.agents
         ],
@@ -370,10 +345,6 @@ def render_csv(report: Report, out_dir: Path) -> list[Path]:
 # --- terminal --------------------------------------------------------------------------------
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold")
     for i, column in enumerate(columns):
@@ -385,7 +356,7 @@ def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) ->
 
 def print_report(report: Report, console: Console) -> None:
     """The report as tables on a terminal (or plain text when piped)."""
-    console.print(f"[bold]Amends report[/] {escape(period_text(report))}")
+    console.print(f"[bold]Amends report[/] {escape(describe_period(report.period))}")
     if report.empty:
         console.print("No complaints in this period.")
     console.print("\n[bold]What stands out[/]")
@@ -398,7 +369,10 @@ def print_report(report: Report, console: Console) -> None:
         _table(
             f"Volume ({volume.total} complaints)",
             ["failure type", "complaints", "share"],
-            [[t, str(volume.totals[t]), percent(volume.shares.get(t))] for t in volume.types],
+            [
+                [t, str(volume.totals[t]), format_percent(volume.shares.get(t))]
+                for t in volume.types
+            ],
         )
     )
     unit = "day" if report.period.bucket == "day" else "week of"
@@ -432,10 +406,10 @@ def print_report(report: Report, console: Console) -> None:
                 [
                     f"{r.hour:02d}:00",
                     str(r.complaints),
-                    _num(r.per_day),
+                    format_number(r.per_day),
                     " ".join(r.on_shift) or "–",
                     "; ".join(
-                        f"{o.failure_type} {factor(o.factor)} (p {p_value(o.p_value)})"
+                        f"{o.failure_type} {format_factor(o.factor)} ({format_p_value(o.p_value)})"
                         for o in r.outliers
                     ),
                 ]
@@ -454,9 +428,9 @@ def print_report(report: Report, console: Console) -> None:
                     "; ".join(a.working_hours),
                     f"{a.hours_on:.0f} h",
                     str(a.complaints),
-                    _num(a.per_hour, 2),
-                    _num(a.rest_per_hour, 2),
-                    "; ".join(f"{o.failure_type} {factor(o.factor)}" for o in a.outliers),
+                    format_number(a.per_hour, 2),
+                    format_number(a.rest_per_hour, 2),
+                    "; ".join(f"{o.failure_type} {format_factor(o.factor)}" for o in a.outliers),
                 ]
                 for a in report.shifts.agents
             ],
@@ -471,9 +445,9 @@ def print_report(report: Report, console: Console) -> None:
                     s.failure_type,
                     f"{s.start:%a %Y-%m-%d}" + (f" {s.start:%H}:00" if s.unit == "hour" else ""),
                     str(s.count),
-                    _num(s.baseline),
-                    factor(s.factor),
-                    p_value(s.p_value),
+                    format_number(s.baseline),
+                    format_factor(s.factor),
+                    format_p_value(s.p_value).removeprefix("p = "),
                     examples_text(s.examples),
                 ]
                 for s in report.spikes
@@ -483,8 +457,8 @@ def print_report(report: Report, console: Console) -> None:
     for event in report.events:
         console.print(
             _table(
-                f"Change marker: {event.name} ({when(event.at)}; {event.before_days:.0f} days "
-                f"before, {event.after_days:.0f} after)",
+                f"Change marker: {event.name} ({format_time(event.at)}; "
+                f"{event.before_days:.0f} days before, {event.after_days:.0f} after)",
                 [
                     "failure type",
                     "before",
@@ -500,10 +474,10 @@ def print_report(report: Report, console: Console) -> None:
                         c.failure_type,
                         str(c.before),
                         str(c.after),
-                        _num(c.before_per_day, 2),
-                        _num(c.after_per_day, 2),
-                        factor(c.factor),
-                        p_value(c.p_value),
+                        format_number(c.before_per_day, 2),
+                        format_number(c.after_per_day, 2),
+                        format_factor(c.factor),
+                        format_p_value(c.p_value).removeprefix("p = "),
                         {"up": "↑ rose", "down": "↓ fell", "": ""}[c.direction],
                     ]
                     for c in event.changes
@@ -519,7 +493,7 @@ def print_report(report: Report, console: Console) -> None:
                     c.address,
                     str(c.complaints),
                     " ".join(c.failure_types),
-                    when(c.last_at),
+                    format_time(c.last_at),
                     " ".join(f"#{t}" for t in c.ticket_ids),
                     str(c.reopened),
                 ]
@@ -534,11 +508,11 @@ def print_report(report: Report, console: Console) -> None:
             [
                 [
                     f"#{c.ticket_id}",
-                    when(c.received_at),
+                    format_time(c.received_at),
                     c.failure_type,
                     c.owner or "–",
                     c.status,
-                    duration(c.response_s),
+                    format_duration(c.response_s),
                     c.subject,
                 ]
                 for c in report.severe
@@ -555,8 +529,8 @@ def print_report(report: Report, console: Console) -> None:
                         r.key,
                         str(r.tickets),
                         str(r.answered),
-                        duration(r.median_s),
-                        duration(r.p90_s),
+                        format_duration(r.median_s),
+                        format_duration(r.p90_s),
                         str(r.waiting),
                     ]
                     for r in response_rows
@@ -582,9 +556,9 @@ def print_report(report: Report, console: Console) -> None:
                         str(r.replied),
                         str(r.followups_sent),
                         str(r.answered),
-                        percent(r.satisfied_rate),
-                        _num(r.average_rating),
-                        percent(r.reopen_rate),
+                        format_percent(r.satisfied_rate),
+                        format_number(r.average_rating),
+                        format_percent(r.reopen_rate),
                     ]
                     for r in outcome_rows
                 ],
@@ -598,9 +572,9 @@ def print_report(report: Report, console: Console) -> None:
                 [
                     d.template,
                     str(d.replies),
-                    percent(d.unchanged / d.replies if d.replies else None),
-                    percent(d.light / d.replies if d.replies else None),
-                    percent(d.rewritten / d.replies if d.replies else None),
+                    format_percent(d.unchanged / d.replies if d.replies else None),
+                    format_percent(d.light / d.replies if d.replies else None),
+                    format_percent(d.rewritten / d.replies if d.replies else None),
                 ]
                 for d in report.drafts
             ],
@@ -608,22 +582,22 @@ def print_report(report: Report, console: Console) -> None:
     )
     health = report.classifier
     model = (
-        f"active model {health.model_version}, macro-F1 {_num(health.macro_f1, 2)}, "
+        f"active model {health.model_version}, macro-F1 {format_number(health.macro_f1, 2)}, "
         f"trained on {health.training_size}"
         if health.model_version
         else "no active model"
     )
     console.print(
         _table(
-            f"Classifier: {health.classified} classified, {percent(health.unsure_rate)} unsure; "
-            + model,
+            f"Classifier: {health.classified} classified, "
+            f"{format_percent(health.unsure_rate)} unsure; {model}",
             ["label", "predicted", "corrected", "rate", "corrected to"],
             [
                 [
                     label.label,
                     str(label.predicted),
                     str(label.corrected),
-                    percent(label.correction_rate),
+                    format_percent(label.correction_rate),
                     ", ".join(f"{to} ({n})" for to, n in label.corrected_to[:3]),
                 ]
                 for label in health.labels

@@ -22,8 +22,8 @@ from sqlmodel import Session, col, select
 
 from amends.config import Config
 from amends.config.schema import MailboxSettings
+from amends.reports.formatting import describe_period, format_duration, format_percent
 from amends.reports.model import Report
-from amends.reports.render import duration, percent, period_text
 from models.outbox import OutboxItem, OutboxKind
 
 log = logging.getLogger(__name__)
@@ -112,13 +112,17 @@ def queue_weekly_report(
                 continue
         written += 1
     if written:
-        log.info("weekly report for %s queued for %d recipient(s)", period_text(report), written)
+        log.info(
+            "weekly report for %s queued for %d recipient(s)",
+            describe_period(report.period),
+            written,
+        )
     return written
 
 
 def summary_text(report: Report) -> str:
     """The mail body: the period, the figures that matter and what stands out."""
-    lines = [f"Amends weekly report, {period_text(report)}", ""]
+    lines = [f"Amends weekly report, {describe_period(report.period)}", ""]
     volume = report.volume
     if report.empty:
         lines.append("No complaints this week.")
@@ -127,13 +131,13 @@ def summary_text(report: Report) -> str:
         lines.append(f"{volume.total} complaints: {top}.")
         response = report.response_all
         lines.append(
-            f"First response: median {duration(response.median_s)}, 90% within "
-            f"{duration(response.p90_s)}; {response.waiting} still waiting."
+            f"First response: median {format_duration(response.median_s)}, 90% within "
+            f"{format_duration(response.p90_s)}; {response.waiting} still waiting."
         )
         outcomes = report.outcomes_all
         lines.append(
             f"Follow-ups sent {outcomes.followups_sent}, answered {outcomes.answered}, "
-            f"satisfied {percent(outcomes.satisfied_rate)}."
+            f"satisfied {format_percent(outcomes.satisfied_rate)}."
         )
     lines += ["", "What stands out:"]
     lines += [f"- {f.text}" for f in report.findings] or ["- nothing unusual"]

@@ -11,13 +11,13 @@ from html.parser import HTMLParser
 import pytest
 
 from amends.reports import charts
-from amends.reports.html import (
+from amends.reports.formatting import (
     format_duration,
     format_factor,
     format_p_value,
     format_percent,
-    render_html,
 )
+from amends.reports.html import render_html
 from amends.reports.model import (
     ClassifierHealth,
     DraftUseRow,
