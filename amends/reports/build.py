@@ -103,7 +103,7 @@ def _epoch_column(engine: Engine, column: Any) -> Any:
     database's own EXTRACT(epoch)."""
     if engine.dialect.name == "sqlite":
         return _plain(column)
-    return sa.extract("epoch", column)
+    return sa.cast(sa.extract("epoch", column), sa.Float)  # a float, not a Decimal per row
 
 
 def _epochs(values: Sequence[Any]) -> NDArray[np.float64]:
@@ -112,7 +112,7 @@ def _epochs(values: Sequence[Any]) -> NDArray[np.float64]:
         stamps = np.array(values, dtype="datetime64[us]")  # None -> NaT
         seconds = stamps.astype(np.int64).astype(np.float64) / 1e6
         return np.where(np.isnat(stamps), np.nan, seconds)
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    return np.array(values, dtype=np.float64)  # None -> NaN
 
 
 def _load(
