@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,15 +95,31 @@ def test_events_then_a_report_in_every_format(
     assert "What stands out" in page and "lost_item spiked on" in page
 
 
-def test_mistakes_are_explained(history: Seeded, tmp_path: Path) -> None:
-    """In-process (the subprocess start-up is covered above): each mistake says what to do."""
+@pytest.fixture
+def run_cli(history: Seeded, tmp_path: Path) -> Iterator[Callable[..., tuple[int, str]]]:
+    """``amends ARGS`` in-process (the subprocess start-up is covered above). The CLI sets up
+    logging for the whole process: the loggers are put back afterwards, so later tests'
+    log captures see what they expect."""
     import amends.cli_reports  # noqa: F401  (registers the commands)
     from amends.cli import cli
+
+    loggers = [logging.getLogger(), logging.getLogger("imapclient"), logging.getLogger("alembic")]
+    saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
 
     def run(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(cli, ["--config", str(tmp_path / "amends.toml"), *args])
         return result.exit_code, result.output
 
+    try:
+        yield run
+    finally:
+        for logger, level, handlers in saved:
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+
+
+def test_mistakes_are_explained(run_cli: Callable[..., tuple[int, str]]) -> None:
+    run = run_cli
     code, output = run("report", "--since", "last tuesday")
     assert code == 1 and "cannot read 'last tuesday' as a date" in output and "30d" in output
     code, output = run("report", "--since", "2026-03-01", "--until", "2026-02-01")
@@ -119,14 +137,13 @@ def test_mistakes_are_explained(history: Seeded, tmp_path: Path) -> None:
     assert code == 0 and "No complaints in this period" in output
 
 
-def test_event_list_remove_and_the_terminal_report(history: Seeded, tmp_path: Path) -> None:
-    import amends.cli_reports  # noqa: F401  (registers the commands)
-    from amends.cli import cli
-
+def test_event_list_remove_and_the_terminal_report(
+    run_cli: Callable[..., tuple[int, str]],
+) -> None:
     def run(*args: str) -> str:
-        result = CliRunner().invoke(cli, ["--config", str(tmp_path / "amends.toml"), *args])
-        assert result.exit_code == 0, result.output
-        return result.output
+        code, output = run_cli(*args)
+        assert code == 0, output
+        return output
 
     assert "no events" in run("event", "list")
     assert run("event", "add", "new courier", "--at", "2026-03-01T08:00", "--mailbox", "support")
