@@ -377,9 +377,10 @@ def test_status_reports_dead_outbox_rows_and_an_old_schema(rig: Rig) -> None:
     from models import migrate
 
     migrate.downgrade(rig.engine, "-1")  # one behind, whatever the newest is
+    older = migrate.current_revision(rig.engine)
     behind = rig.amends("status", env=environment(config))
     assert behind.returncode == 1 and "1 migration(s) behind" in behind.stdout
-    assert migrate.current_revision(rig.engine) == "0005", "status changes nothing"
+    assert migrate.current_revision(rig.engine) == older, "status changes nothing"
 
 
 def test_a_failing_mailbox_does_not_hold_up_the_others(
