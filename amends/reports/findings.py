@@ -27,7 +27,7 @@ def what_stands_out(report: Report, tested: list[Finding]) -> list[Finding]:
                 Finding(
                     "hour",
                     f"{o.failure_type} complaints cluster at {o.where}{who}: {o.observed} "
-                    f"against {o.expected:.1f} expected from the other hours "
+                    f"against {o.expected:.1f} expected from its share of all complaints "
                     f"(×{o.factor:.1f}){also}",
                     o.p_value,
                 )
@@ -38,7 +38,8 @@ def what_stands_out(report: Report, tested: list[Finding]) -> list[Finding]:
                 Finding(
                     "shift",
                     f"{o.failure_type} is over-represented during {o.where}: {o.observed} "
-                    f"against {o.expected:.1f} expected from the other shifts (×{o.factor:.1f})",
+                    f"against {o.expected:.1f} expected from its share of all complaints "
+                    f"(×{o.factor:.1f})",
                     o.p_value,
                 )
             )
