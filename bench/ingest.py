@@ -76,12 +76,18 @@ AMENDS = textwrap.dedent(
 )
 
 
-def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Run ``code`` in a fresh interpreter; its JSON result plus ``peak_kb`` of its process tree."""
+def run_child(
+    code: str, *args: str, env: dict[str, str] | None = None, stderr_to: Path | None = None
+) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter; its JSON result plus ``peak_kb`` of its process tree.
+
+    ``stderr_to``: a file for the child's standard error (its log), instead of a pipe.
+    """
+    errors = stderr_to.open("w", encoding="utf-8") if stderr_to else None
     process = subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors or subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
         cwd=ROOT,
@@ -99,6 +105,9 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[
     stdout, stderr = process.communicate()
     done.set()
     sampler.join()
+    if errors is not None:
+        errors.close()
+        stderr = stderr_to.read_text(encoding="utf-8") if stderr_to else ""
     if process.returncode != 0:
         raise SystemExit(f"child failed ({process.returncode}):\n{stderr[-3000:]}")
     lines = stdout.strip().splitlines()

@@ -1,0 +1,207 @@
+"""End-to-end throughput: a backlog of complaints to drafts in Drafts, against a bare-bones
+reference, in one run (issue 9, part 1).
+
+Starts a private Dovecot, appends N generated messages (bench/mailgen.py: six languages,
+several charsets and MIME shapes, 1-50 KB, bounces and auto-replies), then measures in
+separate processes:
+  (a) reference: plain imapclient FETCH BODY.PEEK[] in batches of 1,000, stdlib `email`
+      parsing (default policy), and MULTIAPPEND of a minimal reply per message to Drafts;
+  (b) `amends run --once` from an empty SQLite database (the default model trained and
+      registered beforehand, not timed) until every complaint has its draft in Drafts.
+Prints both rates, the ratio b/a, the worker's time per stage (from its JSON log lines), the
+drafts found in Drafts, and each run's peak memory (the process tree's VmRSS, sampled).
+
+    .venv/bin/python bench/e2e.py --messages 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import textwrap
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))  # after the packages: bench/classifier.py is no package
+
+import mailgen  # noqa: E402
+from ingest import run_child  # noqa: E402
+
+from tests.fixtures.imap import DovecotServer, ImapAccount  # noqa: E402
+
+REFERENCE = textwrap.dedent(
+    """
+    import email, email.policy, json, sys, time
+    from email.message import EmailMessage
+    from imapclient import IMAPClient
+    host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    started = time.perf_counter()
+    client = IMAPClient(host, port=port, ssl=False, timeout=120)
+    client.login(user, password)
+    client.select_folder("INBOX", readonly=True)
+    uids = client.search(["UID", "1:*"])
+    parsed = appended = 0
+    for start in range(0, len(uids), 1000):
+        replies = []
+        for uid, data in client.fetch(uids[start:start + 1000], ["BODY.PEEK[]"]).items():
+            msg = email.message_from_bytes(data[b"BODY[]"], policy=email.policy.default)
+            body = msg.get_body(("plain", "html"))
+            if body is not None:
+                try:
+                    body.get_content()
+                except (LookupError, ValueError):
+                    pass
+            parsed += 1
+            reply = EmailMessage()
+            reply["From"] = "support@example.com"
+            reply["To"] = str(msg.get("From", "customer@example.com"))
+            reply["Subject"] = "Re: " + str(msg.get("Subject", ""))
+            if msg.get("Message-ID"):
+                reply["In-Reply-To"] = str(msg["Message-ID"])
+            reply.set_content("We are sorry. Here is the fix.")
+            replies.append(reply.as_bytes())
+        for first in range(0, len(replies), 100):
+            client.multiappend("Drafts", replies[first:first + 100])
+        appended += len(replies)
+    client.logout()
+    print(json.dumps({"count": parsed, "appended": appended,
+                      "seconds": time.perf_counter() - started}))
+    """
+)
+
+PREPARE = textwrap.dedent(
+    """
+    import sys
+    from amends.config import load_config
+    from amends.database import connected, upgrade
+    from amends.classify import ensure_model
+    config = load_config(sys.argv[1])
+    with connected(config) as engine:
+        upgrade(engine)
+        ensure_model(engine, config)
+    print("{}")
+    """
+)
+
+AMENDS = textwrap.dedent(
+    """
+    import json, sys, time
+    import amends.cli_worker  # registers `run`
+    from amends.cli import cli
+    started = time.perf_counter()
+    try:
+        cli.main(["--config", sys.argv[1], "--log-format", "json", "--log-level", "info",
+                  "run", "--once"], standalone_mode=False)
+    finally:
+        print(json.dumps({"seconds": time.perf_counter() - started}))
+    """
+)
+
+AGENTS = """
+[assignment]
+triage_owner = "ana"
+
+[[agents]]
+name = "ana"
+email = "ana@example.com"
+languages = ["en", "sr", "pl", "sl", "ro", "ko"]
+capacity = 1000000
+working_hours = ["mon-sun 00:00-24:00"]
+"""
+
+
+def count(account: ImapAccount, folder: str) -> int:
+    with account.client() as client:
+        client.select_folder(folder, readonly=True)
+        return len(client.search("ALL"))
+
+
+def stage_seconds(log_path: Path) -> dict[str, float]:
+    """Seconds per worker stage, summed over passes, from the JSON log lines."""
+    totals: dict[str, float] = defaultdict(float)
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "stage" in entry and "seconds" in entry:
+            totals[entry["stage"]] += float(entry["seconds"])
+    return dict(totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    args = parser.parse_args()
+
+    server = DovecotServer()
+    server.start()
+    try:
+        reference_box, amends_box = server.add_user(), server.add_user()
+        messages = mailgen.generate(args.messages)
+        total_mb = sum(len(m) for m in messages) / 1e6
+        started = time.perf_counter()
+        for account in (reference_box, amends_box):
+            account.append_many("INBOX", messages)
+            account.create_folder("Drafts")
+            account.create_folder("Sent")
+        print(
+            f"{args.messages} messages, {total_mb:.1f} MB, appended twice in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        ref = run_child(
+            REFERENCE,
+            reference_box.host,
+            str(reference_box.port),
+            reference_box.username,
+            reference_box.password,
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "amends.toml"
+            config.write_text(
+                amends_box.config_toml(
+                    database_url=f"sqlite:///{folder}/amends.db",
+                    name="bench",
+                    mailbox="poll_interval_s = 5",
+                    imap="timeout_s = 120",
+                    password_env="BENCH_IMAP_PASSWORD",  # noqa: S106 (a variable name)
+                )
+                + f'\n[classifier]\nmodel_dir = "{folder}/models"\n'
+                + AGENTS
+            )
+            env = {"BENCH_IMAP_PASSWORD": amends_box.password}
+            started = time.perf_counter()
+            run_child(PREPARE, str(config), env=env)
+            print(f"default model trained and registered in {time.perf_counter() - started:.1f} s")
+            log_path = Path(folder) / "worker.log"
+            ours = run_child(AMENDS, str(config), env=env, stderr_to=log_path)
+            stages = stage_seconds(log_path)
+        drafts = count(amends_box, "Drafts")
+        reference_drafts = count(reference_box, "Drafts")
+    finally:
+        server.stop()
+
+    ref_rate = args.messages / ref["seconds"]
+    our_rate = args.messages / ours["seconds"]
+    print(f"{'run':<44}{'msg/s':>8}{'seconds':>9}{'peak MB':>9}")
+    print(
+        f"{'(a) reference: fetch, parse, MULTIAPPEND':<44}{ref_rate:>8.0f}"
+        f"{ref['seconds']:>9.1f}{ref['peak_kb'] / 1024:>9.0f}"
+    )
+    print(
+        f"{'(b) amends run --once':<44}{our_rate:>8.0f}{ours['seconds']:>9.1f}"
+        f"{ours['peak_kb'] / 1024:>9.0f}"
+    )
+    print(f"ratio b/a: {our_rate / ref_rate:.2f} (target >= 0.6 at 50,000)")
+    print(f"drafts in Drafts: amends {drafts}, reference {reference_drafts}")
+    for stage, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"  stage {stage:<10}{seconds:>8.1f} s")
+
+
+if __name__ == "__main__":
+    main()
