@@ -30,48 +30,31 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after the packages: bench/classifier.py is no package
 
 import mailgen  # noqa: E402
-from ingest import run_child  # noqa: E402
+from ingest import compare, reference_script, run_child  # noqa: E402
 
 from tests.fixtures.imap import DovecotServer, ImapAccount  # noqa: E402
 
-REFERENCE = textwrap.dedent(
-    """
-    import email, email.policy, json, sys, time
-    from email.message import EmailMessage
-    from imapclient import IMAPClient
-    host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    started = time.perf_counter()
-    client = IMAPClient(host, port=port, ssl=False, timeout=120)
-    client.login(user, password)
-    client.select_folder("INBOX", readonly=True)
-    uids = client.search(["UID", "1:*"])
-    parsed = appended = 0
-    for start in range(0, len(uids), 1000):
-        replies = []
-        for uid, data in client.fetch(uids[start:start + 1000], ["BODY.PEEK[]"]).items():
-            msg = email.message_from_bytes(data[b"BODY[]"], policy=email.policy.default)
-            body = msg.get_body(("plain", "html"))
-            if body is not None:
-                try:
-                    body.get_content()
-                except (LookupError, ValueError):
-                    pass
-            parsed += 1
-            reply = EmailMessage()
-            reply["From"] = "support@example.com"
-            reply["To"] = str(msg.get("From", "customer@example.com"))
-            reply["Subject"] = "Re: " + str(msg.get("Subject", ""))
-            if msg.get("Message-ID"):
-                reply["In-Reply-To"] = str(msg["Message-ID"])
-            reply.set_content("We are sorry. Here is the fix.")
-            replies.append(reply.as_bytes())
-        for first in range(0, len(replies), 100):
-            client.multiappend("Drafts", replies[first:first + 100])
-        appended += len(replies)
-    client.logout()
-    print(json.dumps({"count": parsed, "appended": appended,
-                      "seconds": time.perf_counter() - started}))
-    """
+# The ingest reference, plus a minimal reply per message, MULTIAPPENDed to Drafts per batch.
+REFERENCE = reference_script(
+    setup="""
+    result["appended"], replies = 0, []
+    """,
+    per_message="""
+    reply = EmailMessage()
+    reply["From"] = "support@example.com"
+    reply["To"] = str(msg.get("From", "customer@example.com"))
+    reply["Subject"] = "Re: " + str(msg.get("Subject", ""))
+    if msg.get("Message-ID"):
+        reply["In-Reply-To"] = str(msg["Message-ID"])
+    reply.set_content("We are sorry. Here is the fix.")
+    replies.append(reply.as_bytes())
+    """,
+    per_batch="""
+    for first in range(0, len(replies), 100):
+        client.multiappend("Drafts", replies[first:first + 100])
+    result["appended"] += len(replies)
+    replies = []
+    """,
 )
 
 PREPARE = textwrap.dedent(
@@ -186,18 +169,12 @@ def main() -> None:
     finally:
         server.stop()
 
-    ref_rate = args.messages / ref["seconds"]
-    our_rate = args.messages / ours["seconds"]
-    print(f"{'run':<44}{'msg/s':>8}{'seconds':>9}{'peak MB':>9}")
-    print(
-        f"{'(a) reference: fetch, parse, MULTIAPPEND':<44}{ref_rate:>8.0f}"
-        f"{ref['seconds']:>9.1f}{ref['peak_kb'] / 1024:>9.0f}"
+    compare(
+        args.messages,
+        ("(a) reference: fetch, parse, MULTIAPPEND", ref),
+        ("(b) amends run --once", ours),
     )
-    print(
-        f"{'(b) amends run --once':<44}{our_rate:>8.0f}{ours['seconds']:>9.1f}"
-        f"{ours['peak_kb'] / 1024:>9.0f}"
-    )
-    print(f"ratio b/a: {our_rate / ref_rate:.2f} (target >= 0.6 at 50,000)")
+    print("target: b/a >= 0.6 at 50,000")
     print(f"drafts in Drafts: amends {drafts}, reference {reference_drafts}")
     for stage, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
         print(f"  stage {stage:<10}{seconds:>8.1f} s")
