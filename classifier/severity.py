@@ -118,8 +118,21 @@ def _fold_char(char: str) -> str:
 
 
 def _fold_pattern(source: str) -> str:
-    # ASCII is left alone so that regex syntax (\W, \S, \B) keeps its case.
-    return "".join(c if c.isascii() else _fold_char(c) for c in source)
+    """A phrase folded like the text: lower case, no diacritics. Escapes (``\\W``, ``\\S``,
+    ``\\B``) keep their case; the text is folded, so the pattern needs no IGNORECASE, which
+    would keep the engine from rejecting most alternatives by their first letter."""
+    folded: list[str] = []
+    escaped = False
+    for char in source:
+        if escaped:
+            folded.append(char)
+            escaped = False
+        elif char == "\\":
+            folded.append(char)
+            escaped = True
+        else:
+            folded.append(char.lower() if char.isascii() else _fold_char(char))
+    return "".join(folded)
 
 
 def _compile(key: str) -> re.Pattern[str]:
@@ -134,7 +147,7 @@ def _compile(key: str) -> re.Pattern[str]:
     parts = [f"(?:{s})" for s in sources if not s.startswith("\\b")]
     if bounded:
         parts.insert(0, "\\b(?=\\w)(?:" + "|".join(f"(?:{s})" for s in bounded) + ")")
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(parts))
 
 
 _COMPILED_RULES = tuple((_compile(key), kind, weight) for key, kind, weight in _PHRASE_RULES)

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, func, insert, inspect, update
+from sqlalchemy import Engine, bindparam, func, insert, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from inbox.fetch import FetchedMessage
 from inbox.kind import detect_kind, is_permanent_failure
@@ -26,6 +26,7 @@ from inbox.parse import parse_with_structure
 from inbox.threads import KnownMessage, decide_thread, looks_like_ours
 from models.mail import MailboxSync, Message, MessageDirection, MessageKind, QuarantineEntry
 from models.operations import app_secret
+from models.tables import table_of
 from models.tickets import Customer, EventLog, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -459,15 +460,11 @@ class MessageStore:
 
 
 # Core statements for the hot path: compiled once, executed with plain parameter dicts.
-def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, inspect(model).local_table)
-
-
-_CUSTOMERS, _TICKETS, _MESSAGES = _table(Customer), _table(Ticket), _table(Message)
+_CUSTOMERS, _TICKETS, _MESSAGES = table_of(Customer), table_of(Ticket), table_of(Message)
 _INSERT_CUSTOMER = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 _INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
-_INSERT_EVENTS = insert(_table(EventLog))
+_INSERT_EVENTS = insert(table_of(EventLog))
 _COUNT_TICKETS = (
     update(_CUSTOMERS)
     .where(_CUSTOMERS.c.id == bindparam("customer"))

@@ -212,6 +212,45 @@ def test_classify_stored_tickets(engine: Engine, tmp_path: Path, db_url: str) ->
         assert customer.failure_count == 1
 
 
+def test_repeat_failures_are_found_within_a_batch_and_across_batches(
+    engine: Engine, tmp_path: Path, db_url: str
+) -> None:
+    config = classifier_config(tmp_path, db_url)
+    late = "The parcel is two weeks late and tracking has not moved since Monday."
+    with Session(engine, expire_on_commit=False) as session:
+        # Outside the 90-day window: no repeat.
+        ancient = add_ticket(session, "ana@example.net", "Late", late, days_ago=120)
+        ancient.failure_type, ancient.status = "delay", TicketStatus.CLOSED
+        session.add(ancient)
+        session.commit()
+        first = add_ticket(session, "ana@example.net", "Late again", late, days_ago=3)
+        second = add_ticket(session, "ana@example.net", "Still late", late, days_ago=1)
+        other = add_ticket(session, "bo@example.net", "Late", late, days_ago=2)
+    # One batch: the second complaint sees the first, classified moments before it.
+    assert classify_pending(engine, config).classified == 3
+    with Session(engine, expire_on_commit=False) as session:
+        later = add_ticket(session, "ana@example.net", "Where is it", late)
+    assert classify_pending(engine, config, batch_size=1).classified == 1
+    with Session(engine) as session:
+        rows = {c.ticket_id: c for c in session.exec(select(Classification))}
+        assert rows[first.id].repeat_of == []
+        assert rows[second.id].repeat_of == [first.id]
+        assert rows[other.id].repeat_of == []
+        assert rows[later.id].repeat_of == [first.id, second.id]
+        tickets = {t.id: t for t in session.exec(select(Ticket))}
+        assert [tickets[t.id].repeat_failure for t in (first, second, other, later)] == [
+            False,
+            True,
+            False,
+            True,
+        ]
+        assert {tickets[t.id].failure_type for t in (first, second, other, later)} == {"delay"}
+        events = session.exec(select(EventLog).where(EventLog.ticket_id == later.id)).all()
+        assert any(f"#{first.id}, #{second.id}" in (e.detail or "") for e in events)
+        ana = session.exec(select(Customer).where(Customer.address == "ana@example.net")).one()
+        assert ana.failure_count == 3
+
+
 def test_low_confidence_goes_to_the_unsure_queue_and_a_label_brings_it_back(
     engine: Engine, tmp_path: Path, db_url: str
 ) -> None:
