@@ -4,8 +4,9 @@ Two steps, so a crash can never double a draft:
 1. **render** (database only): the reply is written, linted and stored as a ``draft`` row
    (state ``rendered``) with its Message-ID fixed, deterministic from the ticket, the inbound
    message and the revision;
-2. **deliver** (IMAP): each rendered draft is looked up by Message-ID in its folder and
-   appended only when it is not there yet; then it is recorded as ``appended``.
+2. **deliver** (IMAP): rendered drafts are looked up by Message-ID in their folder and
+   appended only when they are not there yet (up to 50 per MULTIAPPEND where the server has
+   it); then they are recorded as ``appended``.
 Tickets that must get no draft (bounced or no-reply addresses, our own addresses) get a
 ``discarded`` draft row with the reason, so the decision is recorded once and shown.
 The owner's IMAP keyword on the customer's message is kept in step with the ticket's owner.
@@ -14,6 +15,7 @@ The owner's IMAP keyword on the customer's message is kept in step with the tick
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +56,7 @@ from outbox.compose import (
     mailbox_address,
     reply_subject,
 )
-from outbox.drafts_folder import append_draft
+from outbox.drafts_folder import Appendable, append_drafts
 from outbox.facts import extract_facts
 from outbox.lint import Finding, lint, summary
 from outbox.render import DraftFacts, FollowupFacts, Gesture, Quote, Templates, cyrillic_share
@@ -66,6 +68,9 @@ DEFAULT_DRAFTS_FOLDER = "Drafts"
 # Above this share of Cyrillic letters a Serbian customer gets the reply in Cyrillic.
 CYRILLIC_AT = 0.5
 BATCH = 200
+# Drafts per MULTIAPPEND and commit: what is on the server and what is recorded differ by at
+# most this many after a crash, and the next pass reconciles them by Message-ID.
+APPEND_BATCH = 50
 
 
 class DraftError(AmendsError, ValueError):
@@ -82,6 +87,8 @@ class DraftReport:
     keywords: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     folder: str | None = None
+    # Seconds per step: writing the drafts, appending them, moving owner keywords.
+    stages: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = [f"{self.rendered} draft(s) written", f"{self.appended} appended"]
@@ -364,23 +371,29 @@ class Drafter:
                     .join(Ticket, col(Ticket.id) == col(Draft.ticket_id))
                     .where(Ticket.mailbox == self.mailbox.name, Draft.state == DraftState.RENDERED)
                     .order_by(col(Draft.id))
-                    .limit(BATCH)
+                    .limit(APPEND_BATCH)
                 )
                 if only is not None:
                     query = query.where(Draft.id == only)
                 drafts = list(session.exec(query))
                 if not drafts:
                     return
+                by_folder: dict[str, list[tuple[Draft, Appendable]]] = {}
                 for draft in drafts:
+                    built = self._build(session, draft, report)
+                    if built is None:
+                        continue
                     if draft.owner not in folders:
                         folders[draft.owner] = self.folder_for(client, root, draft.owner)
-                    self._deliver_one(session, client, draft, folders[draft.owner], report)
+                    by_folder.setdefault(folders[draft.owner], []).append((draft, built))
+                session.commit()  # the drafts discarded on the way
+                for folder, batch in by_folder.items():
+                    self._append(session, client, folder, batch, report)
             if only is not None:
                 return
 
-    def _deliver_one(
-        self, session: Session, client: IMAPClient, draft: Draft, folder: str, report: DraftReport
-    ) -> None:
+    def _build(self, session: Session, draft: Draft, report: DraftReport) -> Appendable | None:
+        """The draft as mail, or None when it cannot be sent any more (then discarded)."""
         try:
             headers = self.headers(session, draft)
         except DraftError as exc:
@@ -388,63 +401,82 @@ class Drafter:
             draft.state = DraftState.DISCARDED
             draft.note = exc.message
             session.add(draft)
-            session.commit()
             report.skipped[exc.message] = report.skipped.get(exc.message, 0) + 1
-            return
+            return None
         raw = build_draft(headers, draft.body_text, draft.body_html)
-        with session_errors(client, f"appending a draft to {folder!r}"):
-            result = append_draft(client, folder, raw, draft.message_id, draft.created_at)
-        draft.state = DraftState.APPENDED
-        draft.folder = folder
-        draft.appended_uid = result.uid
-        draft.uidvalidity = result.uidvalidity
-        draft.appended_at = utc_now()
-        session.add(draft)
-        ticket = session.get(Ticket, draft.ticket_id)
-        assert ticket is not None  # the draft cascades away with its ticket
-        if ticket.status == TicketStatus.ASSIGNED:
-            ticket.status = TicketStatus.DRAFTED
-            session.add(ticket)
-        where = f"{folder} (UID {result.uid})" if result.uid else folder
-        session.add(
-            EventLog.about(
-                ticket,
-                "draft_appended",
-                f"draft already in {where}: recorded, not appended again"
-                if result.existed
-                else f"draft appended to {where}",
-                {"message_id": draft.message_id, "uid": result.uid, "folder": folder},
+        return Appendable(raw, draft.message_id, draft.created_at)
+
+    def _append(
+        self,
+        session: Session,
+        client: IMAPClient,
+        folder: str,
+        batch: Sequence[tuple[Draft, Appendable]],
+        report: DraftReport,
+    ) -> None:
+        """Append a batch of drafts to ``folder`` and record them with one commit.
+
+        A stop between the APPEND and the commit leaves drafts on the server that are not
+        recorded: the next pass finds them by their Message-ID and records them, never
+        appending them twice.
+        """
+        with session_errors(client, f"appending {len(batch)} draft(s) to {folder!r}"):
+            results = append_drafts(client, folder, [appendable for _, appendable in batch])
+        appended_at = utc_now()
+        for (draft, _), result in zip(batch, results, strict=True):
+            draft.state = DraftState.APPENDED
+            draft.folder = folder
+            draft.appended_uid = result.uid
+            draft.uidvalidity = result.uidvalidity
+            draft.appended_at = appended_at
+            session.add(draft)
+            ticket = session.get(Ticket, draft.ticket_id)
+            assert ticket is not None  # the draft cascades away with its ticket
+            if ticket.status == TicketStatus.ASSIGNED:
+                ticket.status = TicketStatus.DRAFTED
+                session.add(ticket)
+            where = f"{folder} (UID {result.uid})" if result.uid else folder
+            session.add(
+                EventLog.about(
+                    ticket,
+                    "draft_appended",
+                    f"draft already in {where}: recorded, not appended again"
+                    if result.existed
+                    else f"draft appended to {where}",
+                    {"message_id": draft.message_id, "uid": result.uid, "folder": folder},
+                )
             )
-        )
-        # One commit per draft: what is on the server and what is recorded differ by one at most.
+            if result.existed:
+                report.already_there += 1
+            else:
+                report.appended += 1
         session.commit()
-        if result.existed:
-            report.already_there += 1
-        else:
-            report.appended += 1
 
     # --- owner keywords --------------------------------------------------------------------
 
     def keyword(self, owner: str) -> str:
         return f"{self.config.assignment.owner_keyword_prefix}{owner}"
 
-    def _store_keyword(self, client: IMAPClient, uids: list[int | None], ticket: Ticket) -> bool:
-        """Move the owner keyword; a server that refuses it (keyword limit) is logged, once."""
-        wanted = [uid for uid in uids if uid is not None]
+    def _move_keyword(
+        self, client: IMAPClient, uids: list[int], old: str | None, new: str, tickets: int
+    ) -> bool:
+        """Move the owner keyword on ``uids`` (one STORE for many tickets); a server that
+        refuses it (keyword limit) is logged, once."""
         try:
             with session_errors(client, "setting owner keywords"):
-                if ticket.owner_keyword:
-                    client.remove_flags(wanted, [self.keyword(ticket.owner_keyword)])
-                client.add_flags(wanted, [self.keyword(ticket.owner or "")])
+                if old:
+                    client.remove_flags(uids, [self.keyword(old)])
+                client.add_flags(uids, [self.keyword(new)])
         except MailboxUnavailable:
             raise
         except MailboxError as exc:
-            log.warning("%s: ticket %s: %s", self.mailbox.name, ticket.id, exc.message)
+            log.warning("%s: %d ticket(s) of %s: %s", self.mailbox.name, tickets, new, exc.message)
             return False
         return True
 
     def sync_keywords(self, client: IMAPClient, report: DraftReport) -> None:
-        """Put the owner's keyword on each customer message whose ticket changed owner."""
+        """Put the owner's keyword on each customer message whose ticket changed owner: one
+        query for the messages and one STORE per (previous owner, owner) pair."""
         if not self.config.assignment.owner_keywords:
             return
         folder = self.mailbox.folders.inbox
@@ -465,20 +497,16 @@ class Drafter:
             permanent = [bytes(f) for f in selected.get(b"PERMANENTFLAGS", ())]
             allowed = b"\\*" in permanent
             uidvalidity = selected.get(b"UIDVALIDITY")
+            if allowed:
+                moves: dict[tuple[str | None, str], list[Ticket]] = defaultdict(list)
+                for ticket in tickets:
+                    moves[(ticket.owner_keyword, ticket.owner or "")].append(ticket)
+                uids = self._message_uids(session, [t.id for t in tickets], folder, uidvalidity)
+                for (old, new), group in moves.items():
+                    wanted = sorted(uid for t in group for uid in uids.get(t.id or 0, ()))
+                    if wanted and self._move_keyword(client, wanted, old, new, len(group)):
+                        report.keywords += sum(1 for t in group if uids.get(t.id or 0))
             for ticket in tickets:
-                if allowed:
-                    uids = list(
-                        session.exec(
-                            select(Message.uid).where(
-                                Message.ticket_id == ticket.id,
-                                Message.folder == folder,
-                                Message.uidvalidity == uidvalidity,
-                                col(Message.uid).is_not(None),
-                            )
-                        )
-                    )
-                    if uids and self._store_keyword(client, uids, ticket):
-                        report.keywords += 1
                 ticket.owner_keyword = ticket.owner
                 session.add(ticket)
             if not allowed:
@@ -489,6 +517,27 @@ class Drafter:
                     folder,
                 )
             session.commit()
+
+    @staticmethod
+    def _message_uids(
+        session: Session, ticket_ids: Sequence[int | None], folder: str, uidvalidity: object
+    ) -> dict[int, list[int]]:
+        """The UIDs in ``folder`` of the tickets' messages, per ticket."""
+        found: dict[int, list[int]] = defaultdict(list)
+        ids = sorted(i for i in ticket_ids if i is not None)
+        for first in range(0, len(ids), 500):
+            rows = session.exec(
+                select(Message.ticket_id, Message.uid).where(
+                    col(Message.ticket_id).in_(ids[first : first + 500]),
+                    Message.folder == folder,
+                    Message.uidvalidity == uidvalidity,
+                    col(Message.uid).is_not(None),
+                )
+            )
+            for ticket_id, uid in rows:
+                if ticket_id is not None and uid is not None:
+                    found[ticket_id].append(uid)
+        return found
 
 
 def _name(value: str | None) -> str:
