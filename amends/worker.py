@@ -279,18 +279,22 @@ class MailboxRunner(threading.Thread):
             metrics.stage_seconds.labels(self.box, stage).observe(seconds)
             metrics.count(self.box, stage, numbers)
         did = ", ".join(f"{n} {what}" for what, n in numbers.items() if n) or "nothing to do"
+        # The sync and drafts stages time their steps (fetch, parse, store; render, append).
+        steps: dict[str, float] = getattr(result, "stages", None) or {}
         log.log(
             logging.INFO if any(numbers.values()) else logging.DEBUG,
-            "%s %s: %s in %.2f s",
+            "%s %s: %s in %.2f s%s",
             self.box,
             stage,
             did,
             seconds,
+            f" ({', '.join(f'{name} {s:.2f} s' for name, s in steps.items())})" if steps else "",
             extra={
                 "mailbox": self.box,
                 "stage": stage,
                 "seconds": round(seconds, 3),
                 "outcome": did,
+                **({"step_seconds": {n: round(s, 3) for n, s in steps.items()}} if steps else {}),
             },
         )
         return result
@@ -298,10 +302,18 @@ class MailboxRunner(threading.Thread):
     def _drafts(self, client: IMAPClient) -> DraftReport:
         if self.drafter is None:
             self.drafter = Drafter(self.engine, self.config, self.mailbox)
-        report = DraftReport(self.box)
-        self.drafter.render_pending(report)
-        self.drafter.deliver(client, report)
-        self.drafter.sync_keywords(client, report)
+        drafter, report = self.drafter, DraftReport(self.box)
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("render", lambda: drafter.render_pending(report)),
+            ("append", lambda: drafter.deliver(client, report)),
+            ("keywords", lambda: drafter.sync_keywords(client, report)),
+        ]
+        for step, work in steps:
+            started = time.monotonic()
+            try:
+                work()
+            finally:
+                report.stages[step] = time.monotonic() - started
         return report
 
     def _deliver(self) -> DeliveryReport:

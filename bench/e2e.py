@@ -105,22 +105,52 @@ def count(account: ImapAccount, folder: str) -> int:
 
 
 def stage_seconds(log_path: Path) -> dict[str, float]:
-    """Seconds per worker stage, summed over passes, from the JSON log lines."""
+    """Seconds per worker stage and step, summed over passes, from the JSON log lines: the
+    sync stage's steps (fetch, parse, store) and the drafts stage's (render, append,
+    keywords) stand in for their stage."""
     totals: dict[str, float] = defaultdict(float)
     for line in log_path.read_text(encoding="utf-8").splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        if "stage" in entry and "seconds" in entry:
-            totals[entry["stage"]] += float(entry["seconds"])
+        if "stage" not in entry or "seconds" not in entry:
+            continue
+        steps = entry.get("step_seconds") or {entry["stage"]: entry["seconds"]}
+        for step, seconds in steps.items():
+            name = step if step == entry["stage"] else f"{entry['stage']} {step}"
+            totals[name] += float(seconds)
     return dict(totals)
+
+
+# The order of the issue's figures; the other stages (labels, follow-ups) follow.
+STAGE_ORDER = (
+    "sync fetch",
+    "sync parse",
+    "sync store",
+    "classify",
+    "assign",
+    "drafts render",
+    "drafts append",
+    "drafts keywords",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record the amends run with py-spy into this file: a flame graph (.svg) or "
+        "collapsed stacks (.txt); the run is slower and its memory includes py-spy's",
+    )
     args = parser.parse_args()
+    profiler = None
+    if args.profile is not None:
+        form = "raw" if args.profile.suffix == ".txt" else "flamegraph"
+        profiler = ["py-spy", "record", "--subprocesses", "--rate", "100", "--format", form]
+        profiler += ["-o", str(args.profile), "--"]
 
     server = DovecotServer()
     server.start()
@@ -162,7 +192,7 @@ def main() -> None:
             run_child(PREPARE, str(config), env=env)
             print(f"default model trained and registered in {time.perf_counter() - started:.1f} s")
             log_path = Path(folder) / "worker.log"
-            ours = run_child(AMENDS, str(config), env=env, stderr_to=log_path)
+            ours = run_child(AMENDS, str(config), env=env, stderr_to=log_path, prefix=profiler)
             stages = stage_seconds(log_path)
         drafts = count(amends_box, "Drafts")
         reference_drafts = count(reference_box, "Drafts")
@@ -176,8 +206,10 @@ def main() -> None:
     )
     print("target: b/a >= 0.6 at 50,000")
     print(f"drafts in Drafts: amends {drafts}, reference {reference_drafts}")
-    for stage, seconds in sorted(stages.items(), key=lambda kv: -kv[1]):
-        print(f"  stage {stage:<10}{seconds:>8.1f} s")
+    known = [s for s in STAGE_ORDER if s in stages]
+    for stage in known + sorted(set(stages) - set(known)):
+        print(f"  {stage:<16}{stages[stage]:>8.1f} s")
+    print(f"  {'all stages':<16}{sum(stages.values()):>8.1f} s")
 
 
 if __name__ == "__main__":

@@ -98,15 +98,20 @@ Run = tuple[str, dict[str, float]]  # a label and run_child's result
 
 
 def run_child(
-    code: str, *args: str, env: dict[str, str] | None = None, stderr_to: Path | None = None
+    code: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stderr_to: Path | None = None,
+    prefix: list[str] | None = None,
 ) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter; its JSON result plus ``peak_kb`` of its process tree.
 
     ``stderr_to``: a file for the child's standard error (its log), instead of a pipe.
+    ``prefix``: a command the interpreter runs under (a profiler such as ``py-spy record``).
     """
     errors = stderr_to.open("w", encoding="utf-8") if stderr_to else None
     process = subprocess.Popen(
-        [sys.executable, "-c", code, *args],
+        [*(prefix or []), sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
         stderr=errors or subprocess.PIPE,
         text=True,
@@ -131,10 +136,11 @@ def run_child(
         stderr = stderr_to.read_text(encoding="utf-8") if stderr_to else ""
     if process.returncode != 0:
         raise SystemExit(f"child failed ({process.returncode}):\n{stderr[-3000:]}")
-    lines = stdout.strip().splitlines()
+    lines = [line for line in stdout.strip().splitlines() if line.strip()]
     for line in lines[:-1]:
-        print(f"  {line}")  # amends' own summary: counts and seconds per stage
-    return {**json.loads(lines[-1]), "peak_kb": peak}
+        print(f"  {line}")  # amends' own summary, a profiler's messages
+    result = next(line for line in reversed(lines) if line.startswith("{"))
+    return {**json.loads(result), "peak_kb": peak}
 
 
 def tree_rss_kb(pid: int) -> int:
