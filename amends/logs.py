@@ -72,10 +72,20 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, int | float | bool | None) else str(value)
+                entry[key] = _json_value(value)
         if record.exc_text:
             entry["error"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _json_value(value: object) -> object:
+    """Numbers as numbers (also in a dict of them, such as a stage's seconds per step), the
+    rest as text."""
+    if isinstance(value, int | float | bool | None):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    return str(value)
 
 
 def setup_logging(fmt: LogFormat = "human", level: str | int = "INFO") -> None:

@@ -213,6 +213,12 @@ def test_the_whole_flow_under_one_daemon(rig: Rig) -> None:
         code, err = worker.stop()
     assert code == 0, err
     assert len(rig.smtp.messages) == 1 and drafts_in(rig.account) == 1
+    # Each stage's line says what its steps took, as numbers a log pipeline can sum.
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    steps = {line["stage"]: line["step_seconds"] for line in lines if "step_seconds" in line}
+    assert set(steps["sync"]) == {"fetch", "parse", "store"}
+    assert set(steps["drafts"]) == {"render", "append", "keywords"}
+    assert all(isinstance(s, float) for s in steps["drafts"].values())
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert lines and len(lines) == len(err.splitlines()), "every log line is one JSON object"
     stages = {line.get("stage") for line in lines if "seconds" in line}

@@ -44,7 +44,11 @@ def test_json_lines_hold_message_level_and_extra_fields() -> None:
     record = logging.LogRecord("amends.worker", logging.INFO, __file__, 1, "synced %d", (3,), None)
     record.mailbox = "support"
     record.duration_s = 0.25
+    record.step_seconds = {"fetch": 0.5, "parse": 1}
+    record.hint = ["not", "a", "number"]
     line = json.loads(JsonFormatter().format(record))
+    assert line["step_seconds"] == {"fetch": 0.5, "parse": 1}
+    assert line["hint"] == "['not', 'a', 'number']"
     assert line["message"] == "synced 3"
     assert line["level"] == "info"
     assert line["logger"] == "amends.worker"
