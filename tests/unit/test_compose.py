@@ -209,6 +209,15 @@ def test_serbian_in_cyrillic_keeps_values_in_latin() -> None:
             ("03.11.2026",),
         ),
         ("The order from Monday never came", (), (), ()),
+        # Upper case, as typed; and a letter whose lower case is longer ("İ" → "i̇"): the
+        # facts are still quoted exactly as written.
+        ("PAID 20 EUR ON MARCH 3RD, ORDER #5512", ("5512",), ("20 EUR",), ("MARCH 3RD",)),
+        (
+            "İade: order #4410, 1.299,00 RON on 4 NOVEMBER 2026",
+            ("4410",),
+            ("1.299,00 RON",),
+            ("4 NOVEMBER 2026",),
+        ),
     ],
 )
 def test_facts(
