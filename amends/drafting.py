@@ -367,7 +367,8 @@ class Drafter:
         report.folder = root
         folders: dict[str | None, str] = {}
         while True:
-            with Session(self.engine) as session:
+            # Rows stay loaded across the batch's commits: each is read once.
+            with Session(self.engine, expire_on_commit=False) as session:
                 query = (
                     select(Draft)
                     .join(Ticket, col(Ticket.id) == col(Draft.ticket_id))

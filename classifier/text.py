@@ -53,8 +53,30 @@ def _strip_marks(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The folded form the vectorizers see (see the module docstring)."""
+    """The folded form the vectorizers see (see the module docstring).
+
+    Word by word, each distinct word folded once (mail repeats the same few thousand words):
+    every step is per character or within a word, and whitespace ends up collapsed, so the
+    result is that of folding the whole text at once, several times faster.
+    """
+    cache = _FOLDED_WORDS
+    folded: list[str] = []
+    for word in text.split():
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= FOLD_CACHE_SIZE:
+                cache.clear()
+            found = cache[word] = _fold_word(word)
+        folded.append(found)
+    return _SPACE.sub(" ", " ".join(folded)).strip()
+
+
+def _fold_word(text: str) -> str:
     lowered = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     if not lowered.isascii():
         lowered = _strip_marks(lowered)
-    return _SPACE.sub(" ", lowered).strip()
+    return lowered
+
+
+FOLD_CACHE_SIZE = 200_000
+_FOLDED_WORDS: dict[str, str] = {}

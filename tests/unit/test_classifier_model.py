@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from classifier.dataset import Dataset
 from classifier.errors import ModelIntegrityError, ModelNotFound, TrainingDataError
 from classifier.model import FailureTypeClassifier
 from classifier.persist import file_sha256, load_model, save_model
-from classifier.text import MAX_MODEL_CHARS, fold, model_text
+from classifier.text import _FOLD, _SPACE, MAX_MODEL_CHARS, _strip_marks, fold, model_text
 from classifier.training import new_model
 
 PROBES = [
@@ -34,6 +35,21 @@ def test_fold_meets_spelling_variants() -> None:
     assert fold("Łódź, ȘTIRI și știri") == "lodz, stiri si stiri"
     assert fold("order 4411 on 2026-11-03") == "order 0000 on 0000-00-00"
     assert fold("배송이  늦었어요") == "배송이 늦었어요"
+
+
+def test_fold_word_by_word_is_folding_the_whole_text() -> None:
+    # Compatibility characters that become spaces, marks after a space, final sigma, Greek,
+    # a ligature, full-width digits, line separators: folded per word, the same as at once.
+    for text in [
+        "ΣΟΦΟΣ σοφός, ΟΔΟΣ.",
+        "a \u0301b ¨x ﬁx ２０ Ⅻ x\u00a0y\u2028z  ",
+        "İstanbul ǅemal ŁÓDŹ đak Ђорђе \t\n",
+        "repeated repeated REPEATED Repeated",
+    ]:
+        whole = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+        whole = _SPACE.sub(" ", _strip_marks(whole)).strip()
+        assert fold(text) == whole
+        assert fold(text) == fold(text)  # and again, from the cache
 
 
 def test_model_text_caps_length() -> None:
