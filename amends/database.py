@@ -29,7 +29,8 @@ def database_url(config: Config) -> str:
 
 
 def open_engine(config: Config) -> Engine:
-    return make_engine(database_url(config))
+    # The worker runs a thread per mailbox: a pooled connection for each (opened lazily).
+    return make_engine(database_url(config), threads=len(config.mailboxes))
 
 
 @contextmanager

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# SQLAlchemy's default pool size, kept for what is not a mailbox thread (locks, health, CLI).
+POOL_SIZE = 5
 SQLITE_BEGIN_OPTION = "sqlite_begin"  # execution option: "IMMEDIATE" (default) or "DEFERRED"
 
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite"}
@@ -66,23 +68,28 @@ def redact_url(url: str | URL) -> str:
         return f"{scheme}{sep}{rest}"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, threads: int = 0) -> Engine:
     """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``), connected lazily.
 
+    ``threads``: how many threads will use it at once (the worker's mailboxes); the pool keeps
+    a connection for each, plus SQLAlchemy's default five, so no thread waits for another's.
     ``sqlite://`` (in memory) is accepted for tests; every connection then sees its own database.
     """
     parsed = parse_url(url)
+    pool: dict[str, Any] = {"pool_size": POOL_SIZE + threads} if threads else {}
     if parsed.drivername == "sqlite":
-        engine = _sqlite_engine(parsed, echo=echo)
+        engine = _sqlite_engine(parsed, echo=echo, pool=pool)
     else:
-        engine = _postgres_engine(parsed, echo=echo)
+        engine = _postgres_engine(parsed, echo=echo, pool=pool)
     sa.event.listen(engine, "handle_error", _translate_connect_error)
     return engine
 
 
-def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
+def _sqlite_engine(url: URL, *, echo: bool, pool: dict[str, Any]) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if in_memory:
+        pool = {}  # one connection per thread (SingletonThreadPool), nothing to size
     if not in_memory and not database.startswith("file:"):
         try:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +98,9 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
                 f"cannot create the directory for the SQLite database {database}: {exc}",
                 hint="check database.url and the permissions of its directory",
             ) from exc
-    engine = sa.create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = sa.create_engine(
+        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool
+    )
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     sa.event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -141,13 +150,13 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _postgres_engine(url: URL, *, echo: bool) -> Engine:
+def _postgres_engine(url: URL, *, echo: bool, pool: dict[str, Any]) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
     if "application_name" not in url.query:
         connect_args["application_name"] = "amends"
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 def _translate_connect_error(context: ExceptionContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,28 @@ def test_unopenable_sqlite_file_is_database_unavailable(tmp_path: Path) -> None:
         assert caught.value.hint is not None and str(tmp_path) in caught.value.hint
     finally:
         engine.dispose()
+
+
+def test_every_mailbox_thread_gets_a_connection_at_once(tmp_path: Path) -> None:
+    """A worker with 20 mailboxes: 20 threads each hold a connection at the same moment
+    (SQLAlchemy's default pool would keep five of them waiting 30 s)."""
+    engine = make_engine(f"sqlite:///{tmp_path}/amends.db", threads=20)
+    everyone = threading.Barrier(20, timeout=10)
+    failures: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            # Readers (DEFERRED): a writer would wait for the others' write lock instead.
+            with engine.execution_options(sqlite_begin="DEFERRED").connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+                everyone.wait()
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=hold) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    engine.dispose()
+    assert failures == []
