@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -461,7 +462,15 @@ class MessageStore:
 
 # Core statements for the hot path: compiled once, executed with plain parameter dicts.
 _CUSTOMERS, _TICKETS, _MESSAGES = table_of(Customer), table_of(Ticket), table_of(Message)
-_INSERT_CUSTOMER = insert(_CUSTOMERS).returning(_CUSTOMERS.c.id)
+# Another mailbox's worker may add the same customer at the same moment (the address is
+# unique across mailboxes): its row is taken instead of failing the batch on the duplicate.
+_INSERT_CUSTOMER = {
+    name: module.insert(_CUSTOMERS)
+    .on_conflict_do_nothing(index_elements=[_CUSTOMERS.c.address])
+    .returning(_CUSTOMERS.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_CUSTOMER_ID = select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.address == bindparam("address"))
 _INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
 _INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(table_of(EventLog))
@@ -552,9 +561,11 @@ class PendingRows:
         customer_id = self.lookup.customers.get(address) or self.customers.get(address)
         if customer_id is None:
             customer_id = connection.execute(
-                _INSERT_CUSTOMER,
+                _INSERT_CUSTOMER[connection.dialect.name],
                 {"address": address, "display_name": parsed.from_name, "language": parsed.language},
-            ).scalar_one()
+            ).scalar_one_or_none()
+            if customer_id is None:  # added by another worker since the batch looked
+                customer_id = connection.execute(_CUSTOMER_ID, {"address": address}).scalar_one()
             self.customers[address] = customer_id
         ticket_id: int = connection.execute(
             _INSERT_TICKET,

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, func, select
 from inbox.backoff import Backoff
 from inbox.connection import connect, logout
 from inbox.errors import MailboxAuthError, MailboxUnavailable
-from inbox.fetch import examine
-from inbox.store import MessageStore
+from inbox.fetch import FetchedMessage, examine
+from inbox.store import MessageStore, prepare
 from inbox.sync import SyncOptions, sync_folder
 from inbox.threads import make_message_id, subject_token
 from inbox.watch import MailboxWatcher, WatchSettings
@@ -270,6 +270,34 @@ def test_a_message_the_database_refuses_is_quarantined_alone(
         (f"c{i}@example.net", 1) for i in (1, 2, 4, 5)
     ]
     assert bookmark.last_uid == 5
+
+
+def test_a_customer_another_worker_is_adding_is_taken_not_quarantined(engine: Engine) -> None:
+    """Two mailboxes hear from the same new customer at once: the address is unique, so the
+    second store waits for the first one's row and takes it (it used to fail on the duplicate
+    and quarantine the message)."""
+    raw = mail("Jane <jane@example.net>", "Broken kettle")
+    store = MessageStore(engine, "support")
+    batch = [prepare(FetchedMessage(1, len(raw), None, (), raw))]
+    outcome: list[object] = []
+
+    def store_it() -> None:
+        outcome.append(store.store_batch("INBOX", 7, batch, last_uid=1))
+
+    with Session(engine) as other_worker:
+        other_worker.add(Customer(address="jane@example.net", display_name="Jane"))
+        other_worker.flush()  # written, not yet committed
+        thread = threading.Thread(target=store_it)
+        thread.start()
+        time.sleep(1.0)  # the store now waits for that row (PostgreSQL) or the lock (SQLite)
+        other_worker.commit()
+    thread.join(timeout=60)
+    [result] = outcome
+    assert (result.stored, result.quarantined, result.tickets_created) == (1, 0, 1)  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        [customer] = session.exec(select(Customer)).all()
+        ticket = session.exec(select(Ticket)).one()
+        assert ticket.customer_id == customer.id and customer.ticket_count == 1
 
 
 def test_a_sync_with_nothing_new_still_records_the_check(
