@@ -26,11 +26,12 @@ from classifier.bootstrap import SOURCE, bootstrap_dataset, corpus_fingerprint
 from classifier.errors import ModelNotFound, VersionExists
 from classifier.model import Term
 from classifier.registry import LoadedModel
-from classifier.severity import assess_severity
+from classifier.severity import SeverityAssessment, assess_severity
 from classifier.text import model_text
 from classifier.training import TrainingOptions, train
 from inbox.quotes import strip_quotes
 from models.classification import Classification
+from models.engine import SQLITE_BEGIN_OPTION
 from models.mail import Message, MessageDirection, MessageKind
 from models.tables import table_of
 from models.tickets import Customer, EventLog, Severity, Ticket, TicketStatus
@@ -107,23 +108,42 @@ def classify_pending(
     started = time.monotonic()
     loaded = ensure_model(engine, config)
     totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
+    # The reading and the prediction take no write lock (SQLite has one for the whole
+    # database); only the writing of each batch's results does.
+    reading = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
     while limit is None or totals["classified"] < limit:
         size = batch_size if limit is None else min(batch_size, limit - totals["classified"])
-        with Session(engine) as session:
+        with Session(reading) as session:
             query = (
                 select(Ticket)
                 .where(Ticket.status == TicketStatus.NEW, col(Ticket.failure_type).is_(None))
                 .order_by(col(Ticket.id))
                 .limit(size)
-                # Two processes classifying at once take different tickets (PostgreSQL).
-                .with_for_update(skip_locked=True)
             )
             if mailbox:
                 query = query.where(Ticket.mailbox == mailbox)
             tickets = list(session.exec(query))
             if not tickets:
                 break
-            counts = _classify_batch(session, tickets, loaded, config)
+            assessed = _assess(session, tickets, loaded)
+        with Session(engine) as session:
+            # Another process may have classified some meanwhile, or be writing them now
+            # (PostgreSQL: skipped, not waited for); those are left to it.
+            pending = set(
+                session.exec(
+                    select(col(Ticket.id))
+                    .where(
+                        col(Ticket.id).in_([t.id for t in tickets]),
+                        Ticket.status == TicketStatus.NEW,
+                        col(Ticket.failure_type).is_(None),
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not pending:
+                break  # another process is on these tickets
+            kept = [(t, a) for t, a in zip(tickets, assessed, strict=True) if t.id in pending]
+            counts = _record(session, kept, loaded, config)
             session.commit()
         for key, value in counts.items():
             totals[key] += value
@@ -222,15 +242,19 @@ _COUNT_FAILURES = (
 )
 
 
-def _classify_batch(
-    session: Session, tickets: list[Ticket], loaded: LoadedModel, config: Config
-) -> dict[str, int]:
-    """Classify ``tickets`` and write the results with one statement per table (the ORM's
-    unit of work costs more than the prediction for a batch of 500)."""
-    settings = config.classifier
+@dataclass(frozen=True)
+class _Assessment:
+    """What the model and the severity rules say about one ticket's first message."""
+
+    message_id: int | None
+    prediction: tuple[str, float, list[Term]] | None  # None: no text to classify
+    severity: SeverityAssessment
+
+
+def _assess(session: Session, tickets: list[Ticket], loaded: LoadedModel) -> list[_Assessment]:
+    """Predict the failure type (one batched prediction) and assess severity, per ticket."""
     ids = [t.id for t in tickets if t.id is not None]
     messages = first_messages(session, ids)
-    history = ComplaintHistory(session, tickets, settings.repeat_window_days)
     texts = []
     for ticket in tickets:
         message = messages.get(ticket.id or 0)
@@ -244,19 +268,37 @@ def _classify_batch(
             strict=True,
         )
     )
-    counts = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
-    now = clock.now()
-    classifications: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    failures: Counter[int] = Counter()
+    assessed = []
     for index, ticket in enumerate(tickets):
         message = messages.get(ticket.id or 0)
         severity = assess_severity(
             (message.subject if message else ticket.subject) or "",
             (message.new_text if message else "") or "",
         )
-        prediction = predictions.get(index)
+        assessed.append(
+            _Assessment(message.id if message else None, predictions.get(index), severity)
+        )
+    return assessed
+
+
+def _record(
+    session: Session,
+    batch: Sequence[tuple[Ticket, _Assessment]],
+    loaded: LoadedModel,
+    config: Config,
+) -> dict[str, int]:
+    """Write the batch's classifications with one statement per table (the ORM's unit of
+    work costs more than the prediction for a batch of 500)."""
+    settings = config.classifier
+    history = ComplaintHistory(session, [t for t, _ in batch], settings.repeat_window_days)
+    counts = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
+    now = clock.now()
+    classifications: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    failures: Counter[int] = Counter()
+    for ticket, assessment in batch:
+        severity, prediction = assessment.severity, assessment.prediction
         if prediction is None:
             label, probability, terms = "", 0.0, list[Term]()
             unsure, detail = True, "no text to classify: waiting for a human label"
@@ -282,7 +324,7 @@ def _classify_batch(
         classifications.append(
             {
                 "ticket_id": ticket.id,
-                "message_id": message.id if message else None,
+                "message_id": assessment.message_id,
                 "model_version_id": loaded.version.id,
                 "model_version": loaded.version.version,
                 "label": label,
@@ -301,7 +343,7 @@ def _classify_batch(
                 "confidence": probability,
                 "severity": Severity.SEVERE if severe else Severity.NORMAL,
                 "repeat_failure": bool(repeat_of),
-                "status": TicketStatus.UNSURE if unsure else ticket.status,
+                "status": TicketStatus.UNSURE if unsure else TicketStatus.NEW,
                 "failure_type": None if unsure else label,
             }
         )
@@ -337,6 +379,4 @@ def _classify_batch(
         connection.execute(
             _COUNT_FAILURES, [{"customer": c, "failures": n} for c, n in failures.items()]
         )
-    # The Ticket objects of this session are stale now; nothing reads them after the commit.
-    session.expire_all()
     return counts

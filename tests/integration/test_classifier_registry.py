@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, select
 
 from amends.classify import classify_pending, default_version_name, ensure_model
@@ -24,10 +26,13 @@ from classifier.errors import (
     VersionExists,
 )
 from classifier.evaluation import holdout_split, text_key
+from classifier.model import FailureTypeClassifier
 from classifier.training import TrainingOptions, train
 from models.classification import Classification, LabelFeedback
 from models.columns import utc_now
+from models.engine import make_engine
 from models.mail import Message, MessageDirection, MessageKind
+from models.tables import table_of
 from models.tickets import Customer, EventLog, Severity, Ticket, TicketStatus
 from tests.fixtures.classifier import classifier_config
 
@@ -249,6 +254,48 @@ def test_repeat_failures_are_found_within_a_batch_and_across_batches(
         assert any(f"#{first.id}, #{second.id}" in (e.detail or "") for e in events)
         ana = session.exec(select(Customer).where(Customer.address == "ana@example.net")).one()
         assert ana.failure_count == 3
+
+
+def test_others_can_write_while_a_batch_is_predicted(
+    engine: Engine, tmp_path: Path, db_url: str, bootstrap_model: FailureTypeClassifier
+) -> None:
+    """Prediction holds no write lock: on SQLite one lock covers the whole database, and a
+    batch of long mails held it for seconds, failing the other mailboxes' stages with
+    "database is locked" (bench/mailboxes.py)."""
+    config = classifier_config(tmp_path, db_url)
+    version = registry.register(
+        engine, bootstrap_model, tmp_path / "models", metrics={}, training_size=1
+    )
+    registry.activate(engine, version.version, reason="test")
+    rant = "The parcel is late again and nobody answers my emails about it. " * 80
+    with Session(engine) as session:
+        for number in range(300):
+            add_ticket(session, f"c{number}@example.net", f"Order {number} late", rant)
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(classify_pending(engine, config)))
+    # Another mailbox's writes, giving up after a second of waiting for a lock.
+    impatient = make_engine(db_url)
+    if impatient.dialect.name == "sqlite":
+        event.listen(
+            impatient, "connect", lambda dbapi, _: dbapi.execute("PRAGMA busy_timeout=1000")
+        )
+    customers = table_of(Customer)
+    writes = 0
+    worker.start()
+    while worker.is_alive():
+        with impatient.begin() as connection:
+            connection.execute(
+                update(customers)
+                .where(customers.c.address == "c0@example.net")
+                .values(display_name=f"write {writes}")
+            )
+        writes += 1
+        time.sleep(0.05)
+    worker.join()
+    impatient.dispose()
+    [result] = outcome
+    assert result.classified == 300  # type: ignore[attr-defined]
+    assert writes > 1
 
 
 def test_low_confidence_goes_to_the_unsure_queue_and_a_label_brings_it_back(
