@@ -53,6 +53,7 @@ from amends.sending import deliver, followup_steps, worker_name
 from inbox.backoff import Backoff
 from inbox.connection import IMAPClient, capabilities, logout
 from inbox.errors import MailboxError
+from inbox.parallel import default_workers
 from inbox.store import MessageStore
 from inbox.sync import SyncReport, sync_folder
 from inbox.watch import connect_refreshing, wait_for_mail
@@ -138,8 +139,11 @@ class MailboxRunner(threading.Thread):
                 continue
             try:
                 idle = self.config.worker.idle and "IDLE" in capabilities(client)
-                while not self.stopping():
-                    outcome = self.one_pass(client)
+                while self._take_slot():
+                    try:
+                        outcome = self.one_pass(client)
+                    finally:
+                        self.worker.pass_slots.release()
                     if self.worker.once and not outcome.more:
                         return
                     if not outcome.synced:
@@ -156,6 +160,13 @@ class MailboxRunner(threading.Thread):
                     return
             finally:
                 logout(client)
+
+    def _take_slot(self) -> bool:
+        """Wait for a turn to run a pass (``[worker] parallel_passes``); False when stopping."""
+        while not self.stopping():
+            if self.worker.pass_slots.acquire(timeout=0.5):
+                return True
+        return False
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -425,6 +436,10 @@ class Worker:
         # Set to stop (by a signal handler): each mailbox finishes its batch in hand.
         self.stop = stop or threading.Event()
         self.runners: dict[str, MailboxRunner] = {}
+        # Passes are mostly CPU: a few at a time finish sooner than all at once.
+        self.pass_slots = threading.BoundedSemaphore(
+            config.worker.parallel_passes or 2 * max(1, default_workers())
+        )
         self.report = RunReport()
         self.takeover_s = config.worker.takeover_check_s
         # Mailbox → until when this worker leaves it to others after handing it over.

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import tempfile
 import textwrap
 import time
 from collections import defaultdict
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -102,6 +104,28 @@ def count(account: ImapAccount, folder: str) -> int:
     with account.client() as client:
         client.select_folder(folder, readonly=True)
         return len(client.search("ALL"))
+
+
+def tickets_and_drafts(database: Path) -> dict[str, int]:
+    """What the run left in its database: tickets, complaints and their drafts."""
+    with closing(sqlite3.connect(database)) as db:
+
+        def one(sql: str) -> int:
+            return int(db.execute(sql).fetchone()[0])
+
+        return {
+            "tickets": one("SELECT count(*) FROM ticket"),
+            "unsure": one("SELECT count(*) FROM ticket WHERE status = 'unsure'"),
+            "not_a_complaint": one(
+                "SELECT count(*) FROM ticket WHERE failure_type = 'not_a_complaint'"
+            ),
+            "complaints": one(
+                "SELECT count(*) FROM ticket "
+                "WHERE failure_type IS NOT NULL AND failure_type != 'not_a_complaint'"
+            ),
+            "appended": one("SELECT count(*) FROM draft WHERE state = 'appended'"),
+            "discarded": one("SELECT count(*) FROM draft WHERE state = 'discarded'"),
+        }
 
 
 def stage_seconds(log_path: Path) -> dict[str, float]:
@@ -194,6 +218,7 @@ def main() -> None:
             log_path = Path(folder) / "worker.log"
             ours = run_child(AMENDS, str(config), env=env, stderr_to=log_path, prefix=profiler)
             stages = stage_seconds(log_path)
+            outcome = tickets_and_drafts(Path(folder) / "amends.db")
         drafts = count(amends_box, "Drafts")
         reference_drafts = count(reference_box, "Drafts")
     finally:
@@ -206,6 +231,16 @@ def main() -> None:
     )
     print("target: b/a >= 0.6 at 50,000")
     print(f"drafts in Drafts: amends {drafts}, reference {reference_drafts}")
+    print(
+        f"amends: {outcome['tickets']} tickets ({outcome['unsure']} unsure, "
+        f"{outcome['not_a_complaint']} not a complaint), {outcome['complaints']} complaints; "
+        f"drafts appended {outcome['appended']}, discarded {outcome['discarded']} "
+        "(no-reply and bounced addresses)"
+    )
+    if outcome["complaints"] != outcome["appended"] + outcome["discarded"] or (
+        drafts != outcome["appended"]
+    ):
+        print("NOT DONE: a complaint without its draft, or Drafts and the database disagree")
     known = [s for s in STAGE_ORDER if s in stages]
     for stage in known + sorted(set(stages) - set(known)):
         print(f"  {stage:<16}{stages[stage]:>8.1f} s")

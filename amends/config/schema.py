@@ -325,6 +325,10 @@ class WorkerSettings(Section):
     # New messages one mailbox syncs before they go on through classification and drafts;
     # a large backlog flows through every stage in slices of this size.
     pass_messages: bounded_int(1, 100000) = 2000  # type: ignore[valid-type]
+    # Mailboxes in a pass at the same moment (the others wait their turn); unset: two per
+    # core. Passes are mostly CPU (parsing, classifying), so more at once on few cores only
+    # makes every one slower, and on SQLite a slowed writer keeps the others waiting.
+    parallel_passes: bounded_int(1, 1000) | None = None  # type: ignore[valid-type]
     # How often a worker checks its hold on its mailboxes and looks for mailboxes no worker
     # holds (another worker died): a takeover happens within about this long.
     takeover_check_s: PositiveSeconds = 2.0

@@ -415,3 +415,41 @@ def test_a_failing_mailbox_does_not_hold_up_the_others(
         eventually(lambda: count(rig.engine, WorkerHeartbeat, *refused_here), "refused again")
         code, err = worker.stop()
     assert code == 0, err
+
+
+def test_mailboxes_take_turns_when_passes_are_limited(
+    rig: Rig, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`parallel_passes = 1`: three mailboxes' passes run one after the other, never
+    interleaved, and each still gets its draft."""
+    boxes = ["parallel_passes = 1\n"]
+    accounts = [rig.account]
+    for number in (2, 3):
+        account = dovecot.add_user()
+        account.create_folder("Drafts")
+        monkeypatch.setenv(f"TEST_IMAP_PASSWORD_{number}", account.password)
+        boxes.append(
+            account.config_toml(
+                name=f"box{number}",
+                address=f"box{number}@example.com",
+                password_env=f"TEST_IMAP_PASSWORD_{number}",
+            )
+        )
+        accounts.append(account)
+    config = worker_config(rig.make, rig.smtp, "\n".join(boxes))
+    for account in accounts:
+        account.append("INBOX", complaint(), msg_time=COMPLAINED_AT)
+
+    result = rig.amends(
+        "--log-format", "json", "--log-level", "debug", "run", "--once", env=environment(config)
+    )
+    assert result.returncode == 0, result.stderr
+    assert [drafts_in(account) for account in accounts] == [1, 1, 1]
+    order = [
+        line["mailbox"]
+        for line in map(json.loads, (t for t in result.stderr.splitlines() if t.startswith("{")))
+        if "stage" in line
+    ]
+    # One block of stage lines per mailbox: a pass ran alone from its first stage to its last.
+    blocks = [m for i, m in enumerate(order) if i == 0 or order[i - 1] != m]
+    assert sorted(blocks) == ["box2", "box3", "support"], order
