@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after the packages: bench/classifier.py is no package
 
 import mailgen  # noqa: E402
-from ingest import compare, reference_script, run_child  # noqa: E402
+from ingest import PASSWORD_ENV, compare, reference_script, run_child, write_config  # noqa: E402
 
 from tests.fixtures.imap import DovecotServer, ImapAccount  # noqa: E402
 
@@ -98,6 +98,11 @@ languages = ["en", "sr", "pl", "sl", "ro", "ko"]
 capacity = 1000000
 working_hours = ["mon-sun 00:00-24:00"]
 """
+
+
+def model_and_agents(folder: str) -> str:
+    """Configuration lines: models kept in ``folder``, one agent who takes everything."""
+    return f'\n[classifier]\nmodel_dir = "{folder}/models"\n' + AGENTS
 
 
 def count(account: ImapAccount, folder: str) -> int:
@@ -199,19 +204,10 @@ def main() -> None:
             reference_box.password,
         )
         with tempfile.TemporaryDirectory() as folder:
-            config = Path(folder) / "amends.toml"
-            config.write_text(
-                amends_box.config_toml(
-                    database_url=f"sqlite:///{folder}/amends.db",
-                    name="bench",
-                    mailbox="poll_interval_s = 5",
-                    imap="timeout_s = 120",
-                    password_env="BENCH_IMAP_PASSWORD",  # noqa: S106 (a variable name)
-                )
-                + f'\n[classifier]\nmodel_dir = "{folder}/models"\n'
-                + AGENTS
+            config = write_config(
+                amends_box, folder, mailbox="poll_interval_s = 5", extra=model_and_agents(folder)
             )
-            env = {"BENCH_IMAP_PASSWORD": amends_box.password}
+            env = {PASSWORD_ENV: amends_box.password}
             started = time.perf_counter()
             run_child(PREPARE, str(config), env=env)
             print(f"default model trained and registered in {time.perf_counter() - started:.1f} s")

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import mailgen  # noqa: E402
 
-from tests.fixtures.imap import DovecotServer  # noqa: E402
+from tests.fixtures.imap import DovecotServer, ImapAccount  # noqa: E402
 
 _REFERENCE = """
 import email, email.policy, json, sys, time
@@ -95,6 +95,25 @@ AMENDS = textwrap.dedent(
 
 
 Run = tuple[str, dict[str, float]]  # a label and run_child's result
+PASSWORD_ENV = "BENCH_IMAP_PASSWORD"  # noqa: S105 (a variable name)
+
+
+def write_config(account: ImapAccount, folder: str, *, mailbox: str = "", extra: str = "") -> Path:
+    """``folder``/amends.toml: one mailbox "bench" on ``account`` (``mailbox``: extra lines for
+    it), an SQLite database in ``folder``, the IMAP password from :data:`PASSWORD_ENV`, and
+    ``extra`` at the end."""
+    config = Path(folder) / "amends.toml"
+    config.write_text(
+        account.config_toml(
+            database_url=f"sqlite:///{folder}/amends.db",
+            name="bench",
+            mailbox=mailbox,
+            imap="timeout_s = 120",
+            password_env=PASSWORD_ENV,
+        )
+        + extra
+    )
+    return config
 
 
 def run_child(
@@ -187,17 +206,8 @@ def main() -> None:
         )
         workers = "" if args.parse_workers is None else f"parse_workers = {args.parse_workers}"
         with tempfile.TemporaryDirectory() as folder:
-            config = Path(folder) / "amends.toml"
-            config.write_text(
-                account.config_toml(
-                    database_url=f"sqlite:///{folder}/amends.db",
-                    name="bench",
-                    mailbox=f"batch_size = {args.batch}\n{workers}",
-                    imap="timeout_s = 120",
-                    password_env="BENCH_IMAP_PASSWORD",  # noqa: S106 (a variable name)
-                )
-            )
-            ours = run_child(AMENDS, str(config), env={"BENCH_IMAP_PASSWORD": account.password})
+            config = write_config(account, folder, mailbox=f"batch_size = {args.batch}\n{workers}")
+            ours = run_child(AMENDS, str(config), env={PASSWORD_ENV: account.password})
     finally:
         server.stop()
 

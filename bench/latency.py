@@ -45,13 +45,12 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))  # after the packages: bench/classifier.py is no package
 
-from e2e import AGENTS, PREPARE  # noqa: E402
+from e2e import PREPARE, model_and_agents  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
-from ingest import run_child, tree_rss_kb  # noqa: E402
+from ingest import PASSWORD_ENV, run_child, tree_rss_kb, write_config  # noqa: E402
 
 from tests.fixtures.imap import DovecotServer, ImapAccount  # noqa: E402
 
-PASSWORD_ENV = "BENCH_IMAP_PASSWORD"  # noqa: S105 (a variable name)
 WARM_UP = 3
 # The last stage of a pass without [smtp] (amends/worker.py: ... labels, followups; outbox
 # and report only run with [smtp]): its log line marks the end of the pass.
@@ -387,17 +386,7 @@ def main() -> None:
         account.create_folder("Drafts")
         account.create_folder("Sent")
         with tempfile.TemporaryDirectory() as folder:
-            config = Path(folder) / "amends.toml"
-            config.write_text(
-                account.config_toml(
-                    database_url=f"sqlite:///{folder}/amends.db",
-                    name="bench",
-                    imap="timeout_s = 120",
-                    password_env=PASSWORD_ENV,
-                )
-                + f'\n[classifier]\nmodel_dir = "{folder}/models"\n'
-                + AGENTS
-            )
+            config = write_config(account, folder, extra=model_and_agents(folder))
             env = {PASSWORD_ENV: account.password}
             started = time.perf_counter()
             run_child(PREPARE, str(config), env=env)
