@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -178,7 +179,8 @@ def main() -> None:
     profiler = None
     if args.profile is not None:
         form = "raw" if args.profile.suffix == ".txt" else "flamegraph"
-        profiler = ["py-spy", "record", "--subprocesses", "--rate", "100", "--format", form]
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        profiler = [py_spy, "record", "--subprocesses", "--rate", "100", "--format", form]
         profiler += ["-o", str(args.profile), "--"]
 
     server = DovecotServer()

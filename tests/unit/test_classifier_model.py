@@ -166,10 +166,31 @@ def test_not_a_model_file(tmp_path: Path) -> None:
         load_model(other, None)
 
 
+def test_word_features_equal_scikit_learns(
+    bootstrap: Dataset, bootstrap_model: FailureTypeClassifier
+) -> None:
+    repeated = "refund refund refund please please the refund please"
+    folded = [fold(t) for t in bootstrap.texts[:300]] + [
+        "",
+        "   ",
+        "x",
+        repeated,
+        "새 단어 새 단어",
+    ]
+    ours = bootstrap_model.word_features(folded)
+    theirs = bootstrap_model.word_vectorizer_.transform(folded)
+    assert ours.dtype == theirs.dtype
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)
+
+
 def test_cached_character_features_equal_scikit_learns(
     bootstrap: Dataset, bootstrap_model: FailureTypeClassifier
 ) -> None:
-    folded = [fold(t) for t in bootstrap.texts[:300]] + ["", "   ", "새 단어 unseen-word ŽŽŽ"]
+    folded = [fold(t) for t in bootstrap.texts[:300]]
+    # Words repeated within a text are counted once and weighted.
+    folded += ["", "   ", "새 단어 unseen-word ŽŽŽ", "late late late order late"]
     ours = bootstrap_model.char_features(folded)
     theirs = bootstrap_model.char_vectorizer_.transform(folded)
     assert ours.dtype == theirs.dtype
