@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifier import severity
+from classifier.bootstrap import corpus_files
 from classifier.severity import (
     DEFAULT_SEVERE_AT,
     EVIDENCE_CHARS,
@@ -406,3 +410,49 @@ def test_mixed_sentences_give_a_valid_assessment(sentences: list[str]) -> None:
     assessment = assess_severity("", " ".join(sentences))
     assert 0.0 <= assessment.score <= 1.0
     assert assessment.score == round(min(1.0, sum(r.weight for r in assessment.reasons)), 2)
+
+
+# --- anchors: a rule is skipped only where it could not have matched ------------------------
+
+
+def bootstrap_rows() -> list[SimpleNamespace]:
+    return [
+        SimpleNamespace(**json.loads(line))
+        for path in corpus_files()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+PHRASE_TEXTS = [body for body, _ in FIRES] + [body for body, _ in REPEATS] + CALM
+
+
+def _both_ways(text: str) -> tuple[object, object]:
+    folded = severity._fold(text)
+    return severity._phrase_reasons(folded), severity._phrase_reasons(folded, anchored=False)
+
+
+def test_every_phrase_rule_has_anchors() -> None:
+    # Without anchors a rule's alternation runs over every word of every mail.
+    for _, anchors, kind, _ in severity._COMPILED_RULES:
+        assert anchors, kind
+
+
+def test_anchors_skip_no_match_in_the_corpus_or_the_examples() -> None:
+    texts = PHRASE_TEXTS + [f"{e.subject}\n{e.body}" for e in bootstrap_rows()]
+    found = 0
+    for text in texts:
+        anchored, everything = _both_ways(text)
+        assert anchored == everything, text
+        found += bool(everything)
+    assert found > 300, "the texts exercise the rules"
+
+
+WORDS = sorted({w for text in PHRASE_TEXTS for w in text.split()} | {"order", "refund", "?", "."})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=40))
+def test_anchors_skip_no_match_in_mixed_phrases(words: list[str]) -> None:
+    anchored, everything = _both_ways(" ".join(words))
+    assert anchored == everything
