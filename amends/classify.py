@@ -12,8 +12,11 @@ import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, update
@@ -24,11 +27,12 @@ from amends.config import Config
 from classifier import registry
 from classifier.bootstrap import SOURCE, bootstrap_dataset, corpus_fingerprint
 from classifier.errors import ModelNotFound, VersionExists
-from classifier.model import Term
+from classifier.model import FailureTypeClassifier, Term
 from classifier.registry import LoadedModel
 from classifier.severity import SeverityAssessment, assess_severity
 from classifier.text import model_text
 from classifier.training import TrainingOptions, train
+from inbox.parallel import WorkerProcesses, default_workers
 from inbox.quotes import strip_quotes
 from models.classification import Classification
 from models.engine import SQLITE_BEGIN_OPTION
@@ -103,9 +107,12 @@ def classify_pending(
     mailbox: str | None = None,
     batch_size: int = 500,
     limit: int | None = None,
+    assessor: Assessor | None = None,
 ) -> ClassifyResult:
-    """Classify every waiting ticket (up to ``limit``), one committed batch at a time."""
+    """Classify every waiting ticket (up to ``limit``), one committed batch at a time;
+    ``assessor`` shares the model's work with its worker processes (else all in-process)."""
     started = time.monotonic()
+    assessor = assessor or Assessor(0)
     loaded = ensure_model(engine, config)
     totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
     # The reading and the prediction take no write lock (SQLite has one for the whole
@@ -125,7 +132,9 @@ def classify_pending(
             tickets = list(session.exec(query))
             if not tickets:
                 break
-            assessed = _assess(session, tickets, loaded)
+            inputs = _inputs(session, tickets)
+        # The connection is back in the pool while the model works.
+        assessed = assessor.assess(loaded, inputs)
         with Session(engine) as session:
             # Another process may have classified some meanwhile, or be writing them now
             # (PostgreSQL: skipped, not waited for); those are left to it.
@@ -243,42 +252,124 @@ _COUNT_FAILURES = (
 
 
 @dataclass(frozen=True)
+class TicketText:
+    """The text a ticket is classified by: its first customer message's subject and new text."""
+
+    message_id: int | None
+    subject: str
+    body: str
+
+
+Prediction = tuple[str, float, list[Term]]
+
+
+@dataclass(frozen=True)
 class _Assessment:
     """What the model and the severity rules say about one ticket's first message."""
 
     message_id: int | None
-    prediction: tuple[str, float, list[Term]] | None  # None: no text to classify
+    prediction: Prediction | None  # None: no text to classify
     severity: SeverityAssessment
 
 
-def _assess(session: Session, tickets: list[Ticket], loaded: LoadedModel) -> list[_Assessment]:
-    """Predict the failure type (one batched prediction) and assess severity, per ticket."""
-    ids = [t.id for t in tickets if t.id is not None]
-    messages = first_messages(session, ids)
-    texts = []
+def _inputs(session: Session, tickets: list[Ticket]) -> list[TicketText]:
+    messages = first_messages(session, [t.id for t in tickets if t.id is not None])
+    inputs = []
     for ticket in tickets:
         message = messages.get(ticket.id or 0)
-        subject = message.subject if message else ticket.subject
-        texts.append(model_text(subject, message.new_text if message else ""))
-    with_text = [i for i, text in enumerate(texts) if text.strip()]
+        if message is None:
+            inputs.append(TicketText(None, ticket.subject or "", ""))
+        else:
+            inputs.append(TicketText(message.id, message.subject or "", message.new_text or ""))
+    return inputs
+
+
+def assess_here(
+    model: FailureTypeClassifier, inputs: Sequence[TicketText]
+) -> list[tuple[Prediction | None, SeverityAssessment]]:
+    """Predict the failure type (one batched prediction) and assess severity, per input."""
+    texts = [model_text(i.subject, i.body) for i in inputs]
+    with_text = [n for n, text in enumerate(texts) if text.strip()]
     predictions = dict(
         zip(
             with_text,
-            loaded.model.predict_explained([texts[i] for i in with_text], top_k=TOP_TERMS),
+            model.predict_explained([texts[n] for n in with_text], top_k=TOP_TERMS),
             strict=True,
         )
     )
-    assessed = []
-    for index, ticket in enumerate(tickets):
-        message = messages.get(ticket.id or 0)
-        severity = assess_severity(
-            (message.subject if message else ticket.subject) or "",
-            (message.new_text if message else "") or "",
-        )
-        assessed.append(
-            _Assessment(message.id if message else None, predictions.get(index), severity)
-        )
-    return assessed
+    return [(predictions.get(n), assess_severity(i.subject, i.body)) for n, i in enumerate(inputs)]
+
+
+def _assess_piece(
+    path: str, sha256: str | None, inputs: list[TicketText]
+) -> list[tuple[Prediction | None, SeverityAssessment]]:
+    """In a worker process: the model comes from its file, loaded once per version."""
+    return assess_here(registry.load_file(Path(path), sha256), inputs)
+
+
+# Batches smaller than this are classified in the calling thread: handing texts to a worker
+# process would cost more than it saves.
+PARALLEL_FROM = 100
+
+
+def default_classify_workers() -> int:
+    """One fewer than the cores: the calling thread classifies a share of each batch too."""
+    return max(0, default_workers() - 1)
+
+
+class Assessor:
+    """Runs the model and the severity rules over a batch of tickets' texts, shared between
+    the calling thread and ``workers`` worker processes, which load the model file themselves.
+
+    Prediction and severity are pure functions of the text, so the results are those of one
+    process, in the batch's order. A worker that dies takes nothing with it: its share is
+    done in the calling process, and so is everything after. Use as a context manager;
+    leaving it stops the workers.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.processes = WorkerProcesses(workers, "classifying")
+
+    def __enter__(self) -> Assessor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.processes.close()
+
+    def assess(self, loaded: LoadedModel, inputs: list[TicketText]) -> list[_Assessment]:
+        executor = self.processes.executor() if len(inputs) >= PARALLEL_FROM else None
+        shares = 1 if executor is None else self.processes.workers + 1
+        size = -(-len(inputs) // shares)
+        pieces = [inputs[start : start + size] for start in range(0, len(inputs), size)]
+        futures: list[tuple[list[TicketText], Future[list[Any]] | None]] = []
+        for piece in pieces[1:]:
+            future = None
+            if executor is not None:
+                try:
+                    version = loaded.version
+                    future = executor.submit(
+                        _assess_piece, version.path, version.file_sha256, piece
+                    )
+                except (BrokenProcessPool, RuntimeError):
+                    self.processes.broken()
+                    executor = None
+            futures.append((piece, future))
+        results = assess_here(loaded.model, pieces[0]) if pieces else []
+        for piece, future in futures:
+            if future is not None:
+                try:
+                    results.extend(future.result())
+                    continue
+                except BrokenProcessPool:
+                    self.processes.broken()
+            results.extend(assess_here(loaded.model, piece))
+        return [
+            _Assessment(i.message_id, prediction, severity)
+            for i, (prediction, severity) in zip(inputs, results, strict=True)
+        ]
 
 
 def _record(

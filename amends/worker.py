@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from amends import clock
 from amends.assignment import assign_pending
-from amends.classify import classify_pending, ensure_model
+from amends.classify import Assessor, classify_pending, default_classify_workers, ensure_model
 from amends.config import Config
 from amends.config.schema import MailboxSettings
 from amends.drafting import Drafter, DraftReport
@@ -196,7 +196,9 @@ class MailboxRunner(threading.Thread):
         steps: list[tuple[str, Callable[[], Any], Callable[[Any], dict[str, int]]]] = [
             (
                 "classify",
-                lambda: classify_pending(engine, config, mailbox=mailbox.name),
+                lambda: classify_pending(
+                    engine, config, mailbox=mailbox.name, assessor=self.worker.assessor
+                ),
                 lambda r: {"classified": r.classified, "unsure": r.unsure, "severe": r.severe},
             ),
             (
@@ -440,6 +442,9 @@ class Worker:
         self.pass_slots = threading.BoundedSemaphore(
             config.worker.parallel_passes or 2 * max(1, default_workers())
         )
+        # Shared by the mailboxes: worker processes that keep the model loaded.
+        workers = config.worker.classify_workers
+        self.assessor = Assessor(default_classify_workers() if workers is None else workers)
         self.report = RunReport()
         self.takeover_s = config.worker.takeover_check_s
         # Mailbox → until when this worker leaves it to others after handing it over.
@@ -467,6 +472,7 @@ class Worker:
                         break
             self._shutdown(locks)
         finally:
+            self.assessor.close()
             for runner in self.runners.values():
                 self.report.passes[runner.mailbox.name] = runner.passes
                 if runner.last_error is not None:

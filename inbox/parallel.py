@@ -62,6 +62,86 @@ class PendingBatch:
         return prepared
 
 
+class WorkerProcesses:
+    """A lazily started pool of spawned worker processes whose log records reach this
+    process's handlers and which exit when this process is gone.
+
+    ``executor()`` is None when there are no workers (``workers`` <= 0, or after one died:
+    ``broken()``), and the caller then does the work in-process. Use as a context manager;
+    leaving it stops the workers.
+    """
+
+    def __init__(self, workers: int, purpose: str) -> None:
+        self.workers, self.purpose = workers, purpose
+        self._executor: ProcessPoolExecutor | None = None
+        self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
+        self._listener: logging.handlers.QueueListener | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> WorkerProcesses:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def executor(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self.workers <= 0:
+                return None
+            if self._executor is None:
+                # spawn, not fork: the parent holds database and IMAP connections (and maybe
+                # threads) that a forked child must not share.
+                context = multiprocessing.get_context("spawn")
+                logs: multiprocessing.queues.Queue[logging.LogRecord] = context.Queue()
+                root = logging.getLogger()
+                self._listener = logging.handlers.QueueListener(
+                    logs, *root.handlers, respect_handler_level=True
+                )
+                self._listener.start()
+                self._logs = logs
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_start_worker,
+                    initargs=(logs, root.level, os.getpid()),
+                )
+                log.debug("%s with %d worker processes", self.purpose, self.workers)
+            return self._executor
+
+    def broken(self) -> None:
+        """A worker died: work in this process from now on."""
+        with self._lock:
+            if self.workers:
+                log.warning(
+                    "a worker process for %s died; %s in the main process from now on",
+                    self.purpose,
+                    self.purpose,
+                )
+            self.workers = 0
+        self._stop_executor(wait=False)
+
+    def close(self) -> None:
+        self._stop_executor(wait=True)
+
+    def _stop_executor(self, *, wait: bool) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            listener, self._listener = self._listener, None
+            logs, self._logs = self._logs, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
+        if listener is not None:
+            listener.stop()
+        if logs is not None:
+            logs.close()
+            logs.join_thread()
+
+
 class Preparer:
     """Prepares batches of fetched messages, in worker processes when ``workers`` > 0.
 
@@ -70,10 +150,7 @@ class Preparer:
 
     def __init__(self, workers: int, own_addresses: Collection[str] = ()) -> None:
         self.own_addresses = frozenset(own_addresses)
-        self.workers = workers
-        self._executor: ProcessPoolExecutor | None = None
-        self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
-        self._listener: logging.handlers.QueueListener | None = None
+        self.processes = WorkerProcesses(workers, "parsing")
 
     def __enter__(self) -> Preparer:
         return self
@@ -86,9 +163,13 @@ class Preparer:
     ) -> None:
         self.close()
 
+    @property
+    def workers(self) -> int:
+        return self.processes.workers
+
     def submit(self, fetched: Sequence[FetchedMessage]) -> PendingBatch:
         """Start preparing ``fetched``; the batch's result keeps its order."""
-        executor = self._start()
+        executor = self.processes.executor()
         if executor is None or len(fetched) < 2:
             done: Future[list[Prepared]] = Future()
             done.set_result(self.prepare_here(fetched))
@@ -111,48 +192,10 @@ class Preparer:
 
     def broken(self) -> None:
         """A worker died: parse in this process from now on."""
-        if self.workers:
-            log.warning("a parsing worker process died; parsing in the main process from now on")
-        self.workers = 0
-        self._stop_executor(wait=False)
+        self.processes.broken()
 
     def close(self) -> None:
-        self._stop_executor(wait=True)
-
-    def _start(self) -> ProcessPoolExecutor | None:
-        if self.workers <= 0:
-            return None
-        if self._executor is None:
-            # spawn, not fork: the parent holds database and IMAP connections (and maybe
-            # threads) that a forked child must not share.
-            context = multiprocessing.get_context("spawn")
-            logs: multiprocessing.queues.Queue[logging.LogRecord] = context.Queue()
-            root = logging.getLogger()
-            self._listener = logging.handlers.QueueListener(
-                logs, *root.handlers, respect_handler_level=True
-            )
-            self._listener.start()
-            self._logs = logs
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(logs, root.level, os.getpid()),
-            )
-            log.debug("parsing with %d worker processes", self.workers)
-        return self._executor
-
-    def _stop_executor(self, *, wait: bool) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=True)
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.stop()
-        logs, self._logs = self._logs, None
-        if logs is not None:
-            logs.close()
-            logs.join_thread()
+        self.processes.close()
 
 
 def _start_worker(

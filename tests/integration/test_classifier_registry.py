@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import random
+import signal
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +18,14 @@ import pytest
 from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, select
 
-from amends.classify import classify_pending, default_version_name, ensure_model
+from amends.classify import (
+    PARALLEL_FROM,
+    Assessor,
+    TicketText,
+    classify_pending,
+    default_version_name,
+    ensure_model,
+)
 from amends.labels import LabelError, feedback_dataset, label_ticket
 from amends.training import Gathered, train_from_sources
 from classifier import registry
@@ -450,3 +461,46 @@ def test_retraining_with_the_bootstrap_corpus_is_compared_fairly(
     assert report.active_version == default.version
     assert report.candidate is not None and report.compared_on == report.candidate.size
     assert report.activated, report.decision
+
+
+def test_worker_processes_classify_as_the_calling_process_does(
+    engine: Engine,
+    tmp_path: Path,
+    db_url: str,
+    bootstrap: Dataset,
+    bootstrap_model: FailureTypeClassifier,
+) -> None:
+    """A large batch is shared with a worker process that loads the model file itself: the
+    results are the same, in the same order; a worker that dies loses nothing."""
+    config = classifier_config(tmp_path, db_url)
+    version = registry.register(
+        engine, bootstrap_model, tmp_path / "models", metrics={}, training_size=1
+    )
+    registry.activate(engine, version.version, reason="test")
+    loaded = registry.load_active(engine)
+    assert loaded is not None
+    texts = bootstrap.texts[: PARALLEL_FROM + 50]
+    inputs = [TicketText(n, *text.partition("\n")[::2]) for n, text in enumerate(texts)]
+    here = Assessor(0).assess(loaded, inputs)
+    assert len({a.prediction[0] for a in here if a.prediction}) > 3, "varied labels"
+    with Assessor(1) as assessor:
+        assert assessor.assess(loaded, inputs) == here
+        assert assessor.processes.workers == 1, "no worker died"
+        children = multiprocessing.active_children()
+        assert children, "the share went to a worker process"
+        for child in children:
+            os.kill(child.pid or 0, signal.SIGKILL)
+        assert assessor.assess(loaded, inputs) == here
+        assert assessor.processes.workers == 0, "the rest is classified in-process"
+    # Through the stage: tickets classified with a worker process are recorded as predicted.
+    with Session(engine) as session:
+        for n, text in enumerate(texts):
+            subject, _, body = text.partition("\n")
+            add_ticket(session, f"c{n}@example.net", subject, body)
+    with Assessor(1) as assessor:
+        result = classify_pending(engine, config, assessor=assessor)
+    assert result.classified == len(texts)
+    expected = Counter(a.prediction[0] if a.prediction else "" for a in here)
+    with Session(engine) as session:
+        recorded = Counter(c.label for c in session.exec(select(Classification)))
+    assert recorded == expected
