@@ -210,11 +210,17 @@ def load_active(engine: Engine) -> LoadedModel | None:
     row = active_version(engine)
     if row is None:
         return None
-    key = (row.path, row.file_sha256)
+    return LoadedModel(row, load_file(Path(row.path), row.file_sha256))
+
+
+def load_file(path: Path, sha256: str | None) -> FailureTypeClassifier:
+    """The estimator in ``path``, checked against ``sha256``; kept for the next call (one
+    version at a time), so a process loads a version once."""
+    key = (str(path), sha256)
     with _cache_lock:
         model = _cache.get(key)
         if model is None:
-            model = load_model(Path(row.path), row.file_sha256)
+            model = load_model(path, sha256)
             _cache.clear()
             _cache[key] = model
-    return LoadedModel(row, model)
+    return model
