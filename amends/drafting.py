@@ -551,12 +551,17 @@ Row = TypeVar("Row", Ticket, Message, Customer)
 
 
 def _load(session: Session, model: type[Row], ids: Iterable[int | None]) -> list[Row]:
-    """Rows by id into the session, so that ``session.get`` finds them without a query."""
+    """Rows by id into the session, so that ``session.get`` finds them without a query.
+
+    The session's identity map holds rows weakly: ``session.info`` keeps them alive for as
+    long as the session lives, or each ``get`` would query them again.
+    """
     wanted = sorted(i for i in ids if i is not None)
     rows: list[Row] = []
     for first in range(0, len(wanted), 500):
         chosen = wanted[first : first + 500]
         rows += session.exec(select(model).where(col(model.id).in_(chosen))).all()
+    session.info.setdefault("held_rows", []).extend(rows)
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, col, select
 
 from amends.assignment import assign_by_hand, assign_pending
@@ -449,6 +450,32 @@ def test_no_draft_for_bounced_or_no_reply_addresses(
         assert {d.state for d in session.exec(select(Draft))} == {DraftState.DISCARDED}
         kinds = {m.kind for m in session.exec(select(Message))}
         assert kinds == {MessageKind.CUSTOMER}
+
+
+def test_a_batch_reads_its_customers_messages_and_tickets_once(
+    config: Config, engine: Engine, imap_account: ImapAccount
+) -> None:
+    """The rows a batch of drafts needs are read with one query per table, not one per
+    draft: the session holds rows only weakly, and rows read and dropped were read again."""
+    raws = [
+        mail(f"c{n}@example.net", f"Parcel {n} lost", f"My parcel {n} is lost.", f"l{n}@x.ex")
+        for n in range(12)
+    ]
+    labelled(engine, config, imap_account, raws, "lost_item")
+    by_id: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        flat = " ".join(statement.split())
+        if flat.startswith("SELECT") and re.search(r"WHERE (customer|message|ticket)\.id = ", flat):
+            by_id.append(flat)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        report = write_drafts(engine, config, config.mailboxes[0])
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert report.appended == 12
+    assert by_id == []
 
 
 def test_not_a_complaint_is_assigned_but_gets_no_draft(
