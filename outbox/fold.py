@@ -6,6 +6,7 @@ in folded text can be shown to the user as the customer or agent wrote it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -49,12 +50,67 @@ class Folded(str):
         return self.source[first : last + 1]
 
 
+def _is_space(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cc"
+
+
+# Every whitespace and control character is below U+3001 (U+3000 is the last space).
+_SPACES = "".join(chr(code) for code in range(0x3001) if _is_space(chr(code)))
+_WORD = re.compile(f"[^{re.escape(_SPACES)}]+")
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each character, so folding runs in C
+    for every character seen before. Characters that fold to more or fewer than one are
+    noted: a text with one of them takes the character-by-character way."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(folded) != 1:
+            _RESIZING.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+_RESIZING: set[str] = set()
+
+
 def fold_mapped(text: str) -> Folded:
+    """``text`` folded, with whitespace runs made one space and the ends trimmed, remembering
+    where each character came from."""
+    words = [match.span() for match in _WORD.finditer(text)]
+    folded = text.translate(_TABLE)
+    if not _RESIZING.isdisjoint(text):
+        return _fold_each(text)
+    # One folded character per original one: whole words are copied, and each whitespace
+    # run becomes one space that stands for the run's first character.
+    pieces: list[str] = []
+    origin: list[int] = []
+    for start, end in words:
+        pieces.append(folded[start:end])
+        origin.extend(range(start, end))
+        pieces.append(" ")
+        origin.append(end)
+    if words and words[-1][1] == len(text):  # no whitespace after the last word
+        pieces.pop()
+        origin.pop()
+    joined = "".join(pieces)
+    if joined.endswith(" "):
+        joined = joined[:-1]
+        origin.pop()
+    result = Folded(joined)
+    result.origin = tuple(origin)
+    result.source = text
+    return result
+
+
+def _fold_each(text: str) -> Folded:
     out: list[str] = []
     origin: list[int] = []
     space = True  # drops leading whitespace
     for index, char in enumerate(text):
-        if char.isspace() or unicodedata.category(char) == "Cc":
+        if _is_space(char):
             if not space:
                 out.append(" ")
                 origin.append(index)

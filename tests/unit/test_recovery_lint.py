@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outbox.facts import extract_facts
-from outbox.fold import fold, fold_mapped
+from outbox.fold import _SPACES, _fold_each, fold, fold_mapped
 from outbox.lint import CHECKS, lint, reply_text, summary
 from outbox.phrases import BANNED, LANGUAGES, OPENERS, REQUIRED
 
@@ -109,6 +111,27 @@ def test_quoted_customer_text_is_not_the_agents() -> None:
     )
     assert reply_text(text) == GOOD_REPLY
     assert lint(reply_text(text)) == []
+
+
+# Letters that fold to one, to two (ß, љ) or to none (a lone combining mark), one that folds
+# to a space (¨), whitespace of several kinds and control characters.
+FOLD_ALPHABET = "aZ4.,Čćđłø ß љЉž한国\u0301¨ \t\n\u00a0\u2003\u3000\x00\x85\x1f’“"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=FOLD_ALPHABET, max_size=30) | st.text(max_size=30))
+def test_folding_a_text_at_once_equals_folding_it_character_by_character(text: str) -> None:
+    fast, slow = fold_mapped(text), _fold_each(text)
+    assert str(fast) == str(slow)
+    assert fast.origin == slow.origin
+
+
+def test_every_space_and_control_character_separates_words() -> None:
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace() or chr(c) in _CONTROLS}
+    assert spaces == set(_SPACES)
+
+
+_CONTROLS = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
 def test_folding_keeps_a_map_to_the_original() -> None:
