@@ -41,6 +41,7 @@ class LabelSyncReport:
     confirmed: int = 0
     repeated: int = 0
     unmatched: int = 0
+    examined: int = 0  # folders opened: the others had nothing past their bookmark
     folders: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -86,16 +87,49 @@ def sync_label_folders(
     report = LabelSyncReport(mailbox.name)
     labels = sorted(config.classifier.labels)
     parents, report.folders = folder_names(client, config.classifier.label_folder, labels)
-    for parent in parents:
-        if ensure_folder(client, parent):
-            report.created.append(parent)
+    existing = _existing_folders(client, parents[0] if parents else "")
+    for name in [*parents, *report.folders.values()]:
+        if name not in existing and ensure_folder(client, name):
+            report.created.append(name)
+    with Session(engine) as session:
+        marks = {
+            m.folder: (m.uidvalidity, m.last_uid)
+            for m in session.exec(
+                select(MailboxSync).where(
+                    MailboxSync.mailbox == mailbox.name,
+                    col(MailboxSync.folder).in_(list(report.folders.values())),
+                )
+            )
+        }
     for label, folder in report.folders.items():
-        if ensure_folder(client, folder):
-            report.created.append(folder)
+        if folder in marks and not _has_news(client, folder, *marks[folder]):
+            continue
+        report.examined += 1
         _sync_one(engine, client, mailbox.name, folder, label, report)
     if report.created or report.labelled:
         log.debug("label folders %s", report)
     return report
+
+
+def _existing_folders(client: IMAPClient, top: str) -> set[str]:
+    """The folders under ``top`` (and ``top`` itself), from one LIST; empty when ``top``
+    holds a LIST wildcard, so that every folder is then looked up by itself."""
+    if not top or "*" in top or "%" in top:
+        return set()
+    with session_errors(client, f"listing the folders under {top!r}"):
+        listing = client.list_folders("", f"{top}*")
+    return {str(name) for _flags, _separator, name in listing}
+
+
+def _has_news(client: IMAPClient, folder: str, uidvalidity: int | None, last_uid: int) -> bool:
+    """Whether ``folder`` may hold mail past its bookmark: STATUS, which neither opens the
+    folder nor needs a write to the database when the answer is no (the usual case)."""
+    with session_errors(client, f"asking for the status of folder {folder!r}"):
+        status = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
+    uidnext = status.get(b"UIDNEXT")
+    if uidnext is None or status.get(b"UIDVALIDITY") != uidvalidity:
+        return True
+    return int(uidnext) - 1 > last_uid
 
 
 def _bookmark(session: Session, mailbox: str, folder: str) -> MailboxSync:
@@ -169,6 +203,10 @@ def _sync_one(
         mark = _bookmark(session, mailbox, folder)
         if mark.uidvalidity != state.uidvalidity:
             mark.uidvalidity, mark.last_uid = state.uidvalidity, 0
+        if state.uidnext is not None:
+            # Every UID below UIDNEXT (as the folder was opened) was read above, including
+            # those of mail deleted since: the next STATUS then tells "nothing new".
+            mark.last_uid = max(mark.last_uid, state.uidnext - 1)
         mark.last_sync_at = utc_now()
         session.add(mark)
         session.commit()

@@ -63,7 +63,7 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
         ["Amends", "Labels", "account_or_data"]
     )
     assert len(first.created) == 2 + 12  # the two parents and a folder per label
-    assert first.labelled == 0
+    assert first.labelled == 0 and first.examined == 12
 
     account_folder = first.folders["account_or_data"]
     imap_account.append(account_folder, copy_of("Odd one", ids[unsure.id]))
@@ -73,8 +73,19 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
     second = sync_label_folders(engine, config, mailbox)
     assert (second.labelled, second.confirmed, second.unmatched) == (1, 1, 1)
     assert second.created == []
+    assert second.examined == 2, "only the folders with new mail are opened"
     third = sync_label_folders(engine, config, mailbox)
     assert (third.labelled, third.confirmed, third.unmatched) == (0, 0, 0)
+    assert third.examined == 0
+
+    # Mail put in a folder and deleted before the next pass: read once, then quiet again.
+    imap_account.append(first.folders["delay"], copy_of("Gone", "gone@example.org"))
+    with imap_account.client() as client:
+        client.select_folder(first.folders["delay"])
+        client.delete_messages(client.search(["HEADER", "Message-ID", "gone@example.org"]))
+        client.expunge()
+    assert sync_label_folders(engine, config, mailbox).examined == 1
+    assert sync_label_folders(engine, config, mailbox).examined == 0
 
     # The folder deleted and made again (a new UIDVALIDITY) with the same mail in it: the
     # folder is read again from the start, and the label is not recorded twice.
@@ -84,6 +95,7 @@ def test_mail_moved_into_a_label_folder_becomes_a_correction(
     imap_account.append(account_folder, copy_of("Odd one", ids[unsure.id]))
     fourth = sync_label_folders(engine, config, mailbox)
     assert (fourth.labelled, fourth.confirmed, fourth.repeated) == (0, 0, 1)
+    assert fourth.examined == 1
 
     with Session(engine) as session:
         feedback = session.exec(select(LabelFeedback).order_by(col(LabelFeedback.id))).all()
