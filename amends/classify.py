@@ -32,7 +32,7 @@ from classifier.registry import LoadedModel
 from classifier.severity import SeverityAssessment, assess_severity
 from classifier.text import model_text
 from classifier.training import TrainingOptions, train
-from inbox.parallel import WorkerProcesses, default_workers
+from inbox.parallel import LOST, WorkerProcesses
 from inbox.quotes import strip_quotes
 from models.classification import Classification
 from models.engine import SQLITE_BEGIN_OPTION
@@ -112,7 +112,7 @@ def classify_pending(
     """Classify every waiting ticket (up to ``limit``), one committed batch at a time;
     ``assessor`` shares the model's work with its worker processes (else all in-process)."""
     started = time.monotonic()
-    assessor = assessor or Assessor(0)
+    assessor = assessor or Assessor()
     loaded = ensure_model(engine, config)
     totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
     # The reading and the prediction take no write lock (SQLite has one for the whole
@@ -309,67 +309,60 @@ def _assess_piece(
 
 # Batches smaller than this are classified in the calling thread: handing texts to a worker
 # process would cost more than it saves.
-PARALLEL_FROM = 100
-
-
-def default_classify_workers() -> int:
-    """One fewer than the cores: the calling thread classifies a share of each batch too."""
-    return max(0, default_workers() - 1)
+PARALLEL_FROM = 20
+# Tickets per piece at least, and pieces per worker process at most (evens out their speed).
+MIN_PIECE = 10
+PIECES_PER_WORKER = 2
 
 
 class Assessor:
-    """Runs the model and the severity rules over a batch of tickets' texts, shared between
-    the calling thread and ``workers`` worker processes, which load the model file themselves.
+    """Runs the model and the severity rules over a batch of tickets' texts: in ``processes``
+    (worker processes, which load the model file themselves and keep it) when there are any
+    and the batch is large enough, else in the calling thread.
 
     Prediction and severity are pure functions of the text, so the results are those of one
     process, in the batch's order. A worker that dies takes nothing with it: its share is
-    done in the calling process, and so is everything after. Use as a context manager;
-    leaving it stops the workers.
+    done in the calling thread.
     """
 
-    def __init__(self, workers: int) -> None:
-        self.processes = WorkerProcesses(workers, "classifying")
-
-    def __enter__(self) -> Assessor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.processes.close()
+    def __init__(self, processes: WorkerProcesses | None = None) -> None:
+        self.processes = processes
 
     def assess(self, loaded: LoadedModel, inputs: list[TicketText]) -> list[_Assessment]:
-        executor = self.processes.executor() if len(inputs) >= PARALLEL_FROM else None
-        shares = 1 if executor is None else self.processes.workers + 1
-        size = -(-len(inputs) // shares)
-        pieces = [inputs[start : start + size] for start in range(0, len(inputs), size)]
-        futures: list[tuple[list[TicketText], Future[list[Any]] | None]] = []
-        for piece in pieces[1:]:
-            future = None
-            if executor is not None:
-                try:
-                    version = loaded.version
-                    future = executor.submit(
-                        _assess_piece, version.path, version.file_sha256, piece
-                    )
-                except (BrokenProcessPool, RuntimeError):
-                    self.processes.broken()
-                    executor = None
-            futures.append((piece, future))
-        results = assess_here(loaded.model, pieces[0]) if pieces else []
-        for piece, future in futures:
-            if future is not None:
-                try:
-                    results.extend(future.result())
-                    continue
-                except BrokenProcessPool:
-                    self.processes.broken()
-            results.extend(assess_here(loaded.model, piece))
+        results = self._results(loaded, inputs)
         return [
             _Assessment(i.message_id, prediction, severity)
             for i, (prediction, severity) in zip(inputs, results, strict=True)
         ]
+
+    def _results(
+        self, loaded: LoadedModel, inputs: list[TicketText]
+    ) -> list[tuple[Prediction | None, SeverityAssessment]]:
+        processes = self.processes
+        executor = processes.executor() if processes and len(inputs) >= PARALLEL_FROM else None
+        if processes is None or executor is None:
+            return assess_here(loaded.model, inputs)
+        count = max(1, min(len(inputs) // MIN_PIECE, processes.workers * PIECES_PER_WORKER))
+        size = -(-len(inputs) // count)
+        version = loaded.version
+        pieces: list[tuple[list[TicketText], Future[list[Any]] | None]] = []
+        for start in range(0, len(inputs), size):
+            piece, future = inputs[start : start + size], None
+            try:
+                future = executor.submit(_assess_piece, version.path, version.file_sha256, piece)
+            except (BrokenProcessPool, RuntimeError):
+                processes.broken(executor)
+            pieces.append((piece, future))
+        results: list[tuple[Prediction | None, SeverityAssessment]] = []
+        for piece, future in pieces:
+            if future is not None:
+                try:
+                    results.extend(future.result())
+                    continue
+                except LOST:
+                    processes.broken(executor)
+            results.extend(assess_here(loaded.model, piece))
+        return results
 
 
 def _record(

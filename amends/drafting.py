@@ -178,11 +178,17 @@ def _message_id(mailbox: MailboxSettings, key: bytes, draft: Draft) -> str:
 class Drafter:
     """Renders and delivers the drafts of one mailbox."""
 
-    def __init__(self, engine: Engine, config: Config, mailbox: MailboxSettings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        mailbox: MailboxSettings,
+        templates: Templates | None = None,
+    ) -> None:
         self.engine = engine
         self.config = config
         self.mailbox = mailbox
-        self.templates = Templates(config.drafts.templates_dir)
+        self.templates = templates or Templates(config.drafts.templates_dir)
         with Session(engine) as session:
             self.key = app_secret(session, MESSAGE_ID_KEY)
             session.commit()

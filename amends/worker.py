@@ -19,7 +19,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from amends import clock
 from amends.assignment import assign_pending
-from amends.classify import Assessor, classify_pending, default_classify_workers, ensure_model
+from amends.classify import Assessor, classify_pending, ensure_model
 from amends.config import Config
 from amends.config.schema import MailboxSettings
 from amends.drafting import Drafter, DraftReport
@@ -53,16 +53,23 @@ from amends.sending import deliver, followup_steps, worker_name
 from inbox.backoff import Backoff
 from inbox.connection import IMAPClient, capabilities, logout
 from inbox.errors import MailboxError
-from inbox.parallel import default_workers
+from inbox.language import identifier
+from inbox.parallel import WorkerProcesses, default_workers
 from inbox.store import MessageStore
 from inbox.sync import SyncReport, sync_folder
 from inbox.watch import connect_refreshing, wait_for_mail
 from outbox.errors import SmtpAuthError
 from outbox.queue import DeliveryReport, has_due
+from outbox.render import Templates
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# A sync of this many new messages or more is parsed by the worker's processes.
+SHARED_PARALLEL_FROM = 50
+# Times the worker's processes are replaced after one died, before it works without them.
+PROCESS_RESTARTS = 3
 
 
 @dataclass
@@ -104,7 +111,13 @@ class MailboxRunner(threading.Thread):
         self.halt = threading.Event()
         self.backoff = Backoff()
         self.store = MessageStore(self.engine, mailbox.name)
-        self.options = sync_options(self.config, mailbox)
+        # The worker's processes are started once and shared: worth using for smaller syncs
+        # than processes started for one sync.
+        self.options = replace(
+            sync_options(self.config, mailbox),
+            processes=worker.processes,
+            parallel_from=SHARED_PARALLEL_FROM,
+        )
         self.endpoint = endpoint_factory(self.config, mailbox)
         self.drafter: Drafter | None = None
         self.passes = 0
@@ -314,7 +327,7 @@ class MailboxRunner(threading.Thread):
 
     def _drafts(self, client: IMAPClient) -> DraftReport:
         if self.drafter is None:
-            self.drafter = Drafter(self.engine, self.config, self.mailbox)
+            self.drafter = Drafter(self.engine, self.config, self.mailbox, self.worker.templates)
         drafter, report = self.drafter, DraftReport(self.box)
         steps: list[tuple[str, Callable[[], None]]] = [
             ("render", lambda: drafter.render_pending(report)),
@@ -442,9 +455,16 @@ class Worker:
         self.pass_slots = threading.BoundedSemaphore(
             config.worker.parallel_passes or 2 * max(1, default_workers())
         )
-        # Shared by the mailboxes: worker processes that keep the model loaded.
-        workers = config.worker.classify_workers
-        self.assessor = Assessor(default_classify_workers() if workers is None else workers)
+        # Shared by the mailboxes: processes that parse and classify (keeping the model
+        # loaded), started once; a few deaths are made good with new ones.
+        workers = config.worker.processes
+        self.processes = WorkerProcesses(
+            default_workers() if workers is None else workers,
+            "parsing and classifying",
+            restarts=PROCESS_RESTARTS,
+        )
+        self.assessor = Assessor(self.processes)
+        self.templates: Templates | None = None  # loaded by run(), shared by the drafters
         self.report = RunReport()
         self.takeover_s = config.worker.takeover_check_s
         # Mailbox → until when this worker leaves it to others after handing it over.
@@ -453,7 +473,7 @@ class Worker:
     def run(self) -> RunReport:
         locks = open_locks(self.engine, self.id)
         try:
-            self._prepare_model()
+            self._prepare()
             while True:
                 try:
                     self._take_mailboxes(locks)
@@ -472,7 +492,7 @@ class Worker:
                         break
             self._shutdown(locks)
         finally:
-            self.assessor.close()
+            self.processes.close()
             for runner in self.runners.values():
                 self.report.passes[runner.mailbox.name] = runner.passes
                 if runner.last_error is not None:
@@ -485,12 +505,21 @@ class Worker:
         for runner in self.runners.values():
             runner.halt.set()
 
-    def _prepare_model(self) -> None:
+    def _prepare(self) -> None:
         # Once here rather than in every mailbox's thread: the first start trains the default.
         try:
             ensure_model(self.engine, self.config)
         except AmendsError as exc:
             log.error("no model to classify with: %s (tickets wait unclassified)", exc)
+        # What the first message would otherwise wait for: the helper processes, the
+        # language identifier and the compiled templates (together about 1.5 s).
+        self.processes.executor()
+        identifier()
+        try:
+            self.templates = Templates(self.config.drafts.templates_dir)
+            self.templates.load_all()
+        except AmendsError as exc:
+            log.error("the draft templates cannot be used: %s (drafts wait)", describe(exc))
         # Reports attribute complaints to the shifts of their time: keep the history.
         if record_schedules(self.engine, self.config, self.now()):
             log.info("agents' working hours recorded for reports")

@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Collection, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
@@ -48,16 +48,21 @@ Piece = tuple[list[FetchedMessage], "Future[list[Prepared]]"]
 class PendingBatch:
     """A batch being prepared; ``result()`` waits for it and keeps the messages' order."""
 
-    def __init__(self, preparer: Preparer, pieces: list[Piece]) -> None:
-        self._preparer, self._pieces = preparer, pieces
+    def __init__(
+        self,
+        preparer: Preparer,
+        pieces: list[Piece],
+        executor: ProcessPoolExecutor | None = None,
+    ) -> None:
+        self._preparer, self._pieces, self._executor = preparer, pieces, executor
 
     def result(self) -> list[Prepared]:
         prepared: list[Prepared] = []
         for fetched, future in self._pieces:
             try:
                 prepared.extend(future.result())
-            except BrokenProcessPool:
-                self._preparer.broken()
+            except LOST:
+                self._preparer.processes.broken(self._executor)
                 prepared.extend(self._preparer.prepare_here(fetched))
         return prepared
 
@@ -66,13 +71,13 @@ class WorkerProcesses:
     """A lazily started pool of spawned worker processes whose log records reach this
     process's handlers and which exit when this process is gone.
 
-    ``executor()`` is None when there are no workers (``workers`` <= 0, or after one died:
-    ``broken()``), and the caller then does the work in-process. Use as a context manager;
-    leaving it stops the workers.
+    ``executor()`` is None when there are no workers (``workers`` <= 0, or once workers died
+    more often than ``restarts`` allows), and the caller then does the work in-process.
+    Safe to share between threads. Use as a context manager; leaving it stops the workers.
     """
 
-    def __init__(self, workers: int, purpose: str) -> None:
-        self.workers, self.purpose = workers, purpose
+    def __init__(self, workers: int, purpose: str, *, restarts: int = 0) -> None:
+        self.workers, self.purpose, self.restarts = workers, purpose, restarts
         self._executor: ProcessPoolExecutor | None = None
         self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
         self._listener: logging.handlers.QueueListener | None = None
@@ -113,16 +118,27 @@ class WorkerProcesses:
                 log.debug("%s with %d worker processes", self.purpose, self.workers)
             return self._executor
 
-    def broken(self) -> None:
-        """A worker died: work in this process from now on."""
+    def broken(self, executor: ProcessPoolExecutor | None = None) -> None:
+        """A worker of ``executor`` (default: the current one) died: new workers start on the
+        next call while restarts are left, else the work stays in this process from now on.
+        A report about an executor already replaced is ignored."""
         with self._lock:
-            if self.workers:
+            if executor is not None and executor is not self._executor:
+                return
+            if self.workers and self.restarts > 0:
+                self.restarts -= 1
+                log.warning(
+                    "a worker process for %s died; starting new ones (%d more time(s) at most)",
+                    self.purpose,
+                    self.restarts,
+                )
+            elif self.workers:
                 log.warning(
                     "a worker process for %s died; %s in the main process from now on",
                     self.purpose,
                     self.purpose,
                 )
-            self.workers = 0
+                self.workers = 0
         self._stop_executor(wait=False)
 
     def close(self) -> None:
@@ -142,15 +158,28 @@ class WorkerProcesses:
             logs.join_thread()
 
 
-class Preparer:
-    """Prepares batches of fetched messages, in worker processes when ``workers`` > 0.
+# A worker died (BrokenProcessPool), or another thread stopped the pool after one did and
+# this work was cancelled: either way it is done in-process.
+LOST = (BrokenProcessPool, CancelledError)
 
-    Use as a context manager; leaving it stops the workers.
+
+class Preparer:
+    """Prepares batches of fetched messages, in worker processes when there are any: its own
+    (``workers``), or ``shared`` ones that outlive it.
+
+    Use as a context manager; leaving it stops its own workers.
     """
 
-    def __init__(self, workers: int, own_addresses: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        workers: int,
+        own_addresses: Collection[str] = (),
+        *,
+        shared: WorkerProcesses | None = None,
+    ) -> None:
         self.own_addresses = frozenset(own_addresses)
-        self.processes = WorkerProcesses(workers, "parsing")
+        self.processes = shared or WorkerProcesses(workers, "parsing")
+        self._own = shared is None
 
     def __enter__(self) -> Preparer:
         return self
@@ -181,21 +210,18 @@ class Preparer:
             try:
                 future = executor.submit(_prepare_piece, piece, self.own_addresses)
             except (BrokenProcessPool, RuntimeError):
-                self.broken()
+                self.processes.broken(executor)
                 future = Future()
                 future.set_result(self.prepare_here(piece))
             pieces.append((piece, future))
-        return PendingBatch(self, pieces)
+        return PendingBatch(self, pieces, executor)
 
     def prepare_here(self, fetched: Sequence[FetchedMessage]) -> list[Prepared]:
         return [prepare(f, own_addresses=self.own_addresses) for f in fetched]
 
-    def broken(self) -> None:
-        """A worker died: parse in this process from now on."""
-        self.processes.broken()
-
     def close(self) -> None:
-        self.processes.close()
+        if self._own:
+            self.processes.close()
 
 
 def _start_worker(

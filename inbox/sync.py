@@ -16,7 +16,7 @@ from datetime import date
 
 from inbox.connection import IMAPClient
 from inbox.fetch import DEFAULT_MAX_MESSAGE_BYTES, examine, fetch_batch, new_uids
-from inbox.parallel import PendingBatch, Preparer, default_workers
+from inbox.parallel import PendingBatch, Preparer, WorkerProcesses, default_workers
 from inbox.store import BatchOutcome, MessageStore
 from models.mail import MessageDirection
 
@@ -36,6 +36,9 @@ class SyncOptions:
     # when at least ``parallel_from`` messages are new; fewer are not worth starting them.
     parse_workers: int | None = None
     parallel_from: int = 1000
+    # Worker processes that outlive the sync (the daemon's, shared by its mailboxes, already
+    # started): used instead of starting parse_workers of its own, unless that is 0.
+    processes: WorkerProcesses | None = None
     # OUTBOUND for a Sent folder: our replies, stored only when they answer a ticket.
     direction: MessageDirection = MessageDirection.INBOUND
 
@@ -125,7 +128,8 @@ def sync_folder(
         if progress:
             progress(start + len(chunk), len(uids))
 
-    with Preparer(workers, options.own_addresses) as preparer:
+    shared = options.processes if workers else None
+    with Preparer(workers, options.own_addresses, shared=shared) as preparer:
         for start in range(0, len(uids), options.batch_size):
             if stop():
                 log.info("%s %s: stopped after %d of %d", store.mailbox, folder, start, len(uids))

@@ -329,6 +329,19 @@ class Templates:
     def languages(self) -> list[str]:
         return [lang for lang in LANGUAGES if self._exists(f"{lang}/base.txt.j2")]
 
+    def load_all(self) -> int:
+        """Compile every template now rather than at its first draft (a daemon's start-up);
+        returns how many. A template with a syntax error raises TemplateError."""
+        names = self.env.list_templates(extensions=["j2"])
+        for name in names:
+            try:
+                self.env.get_template(name)
+                if name.startswith("sr/"):
+                    self.cyrillic_env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(_describe(exc)) from exc
+        return len(names)
+
 
 def _environment(loader: jinja2.BaseLoader, *extensions: type[Extension]) -> jinja2.Environment:
     return jinja2.Environment(

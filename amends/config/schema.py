@@ -329,9 +329,9 @@ class WorkerSettings(Section):
     # core. Passes are mostly CPU (parsing, classifying), so more at once on few cores only
     # makes every one slower, and on SQLite a slowed writer keeps the others waiting.
     parallel_passes: bounded_int(1, 1000) | None = None  # type: ignore[valid-type]
-    # Worker processes that classify a share of each large batch (each keeps the model
-    # loaded, about 250 MB); unset: one fewer than the cores. 0: all in the worker's process.
-    classify_workers: bounded_int(0, 64) | None = None  # type: ignore[valid-type]
+    # Processes that parse and classify for every mailbox (each keeps the model loaded,
+    # about 250 MB); unset: one per core; 0: everything in the worker's own process.
+    processes: bounded_int(0, 64) | None = None  # type: ignore[valid-type]
     # How often a worker checks its hold on its mailboxes and looks for mailboxes no worker
     # holds (another worker died): a takeover happens within about this long.
     takeover_check_s: PositiveSeconds = 2.0

@@ -39,6 +39,7 @@ from classifier.errors import (
 from classifier.evaluation import holdout_split, text_key
 from classifier.model import FailureTypeClassifier
 from classifier.training import TrainingOptions, train
+from inbox.parallel import WorkerProcesses
 from models.classification import Classification, LabelFeedback
 from models.columns import utc_now
 from models.engine import make_engine
@@ -470,7 +471,7 @@ def test_worker_processes_classify_as_the_calling_process_does(
     bootstrap: Dataset,
     bootstrap_model: FailureTypeClassifier,
 ) -> None:
-    """A large batch is shared with a worker process that loads the model file itself: the
+    """A batch is classified by a worker process that loads the model file itself: the
     results are the same, in the same order; a worker that dies loses nothing."""
     config = classifier_config(tmp_path, db_url)
     version = registry.register(
@@ -479,26 +480,28 @@ def test_worker_processes_classify_as_the_calling_process_does(
     registry.activate(engine, version.version, reason="test")
     loaded = registry.load_active(engine)
     assert loaded is not None
-    texts = bootstrap.texts[: PARALLEL_FROM + 50]
+    texts = bootstrap.texts[::7][:150]
+    assert len(texts) >= PARALLEL_FROM
     inputs = [TicketText(n, *text.partition("\n")[::2]) for n, text in enumerate(texts)]
-    here = Assessor(0).assess(loaded, inputs)
+    here = Assessor().assess(loaded, inputs)
     assert len({a.prediction[0] for a in here if a.prediction}) > 3, "varied labels"
-    with Assessor(1) as assessor:
+    with WorkerProcesses(1, "classifying") as processes:
+        assessor = Assessor(processes)
         assert assessor.assess(loaded, inputs) == here
-        assert assessor.processes.workers == 1, "no worker died"
+        assert processes.workers == 1, "no worker died"
         children = multiprocessing.active_children()
-        assert children, "the share went to a worker process"
+        assert children, "the batch went to a worker process"
         for child in children:
             os.kill(child.pid or 0, signal.SIGKILL)
         assert assessor.assess(loaded, inputs) == here
-        assert assessor.processes.workers == 0, "the rest is classified in-process"
+        assert processes.workers == 0, "the rest is classified in-process"
     # Through the stage: tickets classified with a worker process are recorded as predicted.
     with Session(engine) as session:
         for n, text in enumerate(texts):
             subject, _, body = text.partition("\n")
             add_ticket(session, f"c{n}@example.net", subject, body)
-    with Assessor(1) as assessor:
-        result = classify_pending(engine, config, assessor=assessor)
+    with WorkerProcesses(1, "classifying") as processes:
+        result = classify_pending(engine, config, assessor=Assessor(processes))
     assert result.classified == len(texts)
     expected = Counter(a.prediction[0] if a.prediction else "" for a in here)
     with Session(engine) as session:

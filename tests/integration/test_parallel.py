@@ -1,4 +1,5 @@
-"""Parsing in worker processes: the same results as in-process, and nothing lost when one dies."""
+"""Parsing in worker processes: the same results as in-process, and nothing lost when one dies;
+worker processes shared between syncs, replaced when one dies."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import signal
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from inbox.fetch import FetchedMessage
-from inbox.parallel import Preparer
+from inbox.parallel import LOST, Preparer, WorkerProcesses
 from inbox.store import Prepared
 from models.mail import Message, QuarantineEntry
 from tests.fixtures.imap import ImapAccount
@@ -86,3 +88,50 @@ def test_sync_with_parse_workers_stores_and_threads_everything_once(
     assert all(tickets[41 + n] == tickets[1 + 4 * n] for n in range(10))
     assert all(when is not None and when.tzinfo is not None for _, _, when in rows)
     assert rows[0][2] is not None and rows[0][2].utcoffset() == UTC.utcoffset(None)
+
+
+def _pid_of_a_worker(processes: WorkerProcesses) -> int | None:
+    """A worker's process id, or None when the work could not be done there (reported)."""
+    executor = processes.executor()
+    assert executor is not None
+    try:
+        return executor.submit(os.getpid).result(timeout=60)
+    except LOST:
+        processes.broken(executor)
+        return None
+
+
+def test_shared_workers_are_replaced_while_restarts_last() -> None:
+    with WorkerProcesses(1, "testing", restarts=1) as processes:
+        first = _pid_of_a_worker(processes)
+        assert first is not None and first != os.getpid()
+        stale = processes.executor()
+        os.kill(first, signal.SIGKILL)
+        while (again := _pid_of_a_worker(processes)) is None:
+            pass  # the death is noticed by the pool's own thread, a moment later
+        assert again != first and processes.workers == 1, "a new worker took over"
+        processes.broken(stale)  # late news of the old pool: the new one stays
+        assert _pid_of_a_worker(processes) == again
+        os.kill(again, signal.SIGKILL)
+        while _pid_of_a_worker(processes) is not None:
+            pass
+        assert processes.workers == 0 and processes.executor() is None, "no restarts left"
+
+
+def test_a_sync_uses_shared_workers_and_leaves_them_running(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    imap_account.append_many("INBOX", [mail(f"c{i}@example.net", f"order {i}") for i in range(30)])
+    with WorkerProcesses(2, "testing") as processes:
+        before = processes.executor()
+        _, report = sync(imap_account, engine, batch_size=7, parallel_from=1, processes=processes)
+        assert report.outcome.stored == 30  # type: ignore[attr-defined]
+        assert processes.executor() is before, "the sync did not stop them"
+        children = {p.pid for p in multiprocessing.active_children()}
+        assert children, "they are running"
+        # parse_workers = 0 (a mailbox's setting) still parses in-process.
+        imap_account.append_many("INBOX", [mail("d@example.net", "one more")])
+        _, report = sync(imap_account, engine, parse_workers=0, processes=processes)
+        assert report.outcome.stored == 1  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError):
+        before.submit(os.getpid)  # closed with the context

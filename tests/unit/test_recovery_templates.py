@@ -133,6 +133,15 @@ def test_a_broken_override_names_the_file_and_line(tmp_path: Path) -> None:
         Templates(tmp_path).render(facts("en", "delay"))
     with pytest.raises(TemplateError, match="is not a folder"):
         Templates(tmp_path / "missing")
+    # Loading every template at a daemon's start finds it before any draft does.
+    with pytest.raises(TemplateError, match=r"en/delay.txt.j2, line \d"):
+        Templates(tmp_path).load_all()
+
+
+def test_every_built_in_template_loads_up_front() -> None:
+    templates = Templates()
+    languages = templates.languages()
+    assert templates.load_all() >= len(languages) * 12, "a template per failure type at least"
 
 
 def test_unknown_language_and_failure_type_fall_back() -> None:
