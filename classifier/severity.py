@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -241,6 +242,51 @@ _REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT)
 _COMPILED_RULES = tuple(
     (_compile(key), _anchors(key), kind, weight) for key, kind, weight in _PHRASE_RULES
 )
+_WORDS = re.compile(r"\w+")
+ANCHOR_CACHE_SIZE = 200_000
+
+
+class _AnchorIndex:
+    """Which rules have an anchor in a text, as a bit set (bit i: rule i; rules without
+    anchors always set).
+
+    An anchor made of word characters only can occur only inside one word of the text, so
+    each distinct word is checked against such anchors once and the answer kept (mail repeats
+    its words); the few anchors with other characters ("'ll", "n-") are looked for in the
+    whole text. Far cheaper than a hundred substring searches per rule over the whole text.
+    """
+
+    def __init__(self, rules: Sequence[tuple[str, ...] | None]) -> None:
+        self.always = sum(1 << i for i, anchors in enumerate(rules) if anchors is None)
+        self.in_words = [
+            tuple(a for a in anchors or () if _WORDS.fullmatch(a)) for anchors in rules
+        ]
+        self.elsewhere = [
+            tuple(a for a in anchors or () if not _WORDS.fullmatch(a)) for anchors in rules
+        ]
+        self._words: dict[str, int] = {}
+
+    def rules_in(self, text: str) -> int:
+        found = self.always
+        words = self._words
+        for word in set(_WORDS.findall(text)):
+            bits = words.get(word)
+            if bits is None:
+                bits = 0
+                for index, anchors in enumerate(self.in_words):
+                    if any(anchor in word for anchor in anchors):
+                        bits |= 1 << index
+                if len(words) >= ANCHOR_CACHE_SIZE:
+                    words.clear()
+                words[word] = bits
+            found |= bits
+        for index, anchors in enumerate(self.elsewhere):
+            if not found >> index & 1 and any(anchor in text for anchor in anchors):
+                found |= 1 << index
+        return found
+
+
+_ANCHOR_INDEX = _AnchorIndex([anchors for _, anchors, _, _ in _COMPILED_RULES])
 _SENTENCE_END = re.compile(r"[.!?\n。]")
 _NEGATED = re.compile(r"(?:^|[^\w'])(?:ne|nie|nu|not)\s+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -327,10 +373,9 @@ def _phrase_reasons(folded: _Folded, *, anchored: bool = True) -> list[SeverityR
     """The threat and repeat reasons in the text; ``anchored``: skip a rule whose anchors the
     text lacks (the same result, sooner)."""
     found: dict[str, SeverityReason] = {}
-    for pattern, anchors, kind, weight in _COMPILED_RULES:
-        if kind in found:
-            continue
-        if anchored and anchors is not None and not any(a in folded.text for a in anchors):
+    present = _ANCHOR_INDEX.rules_in(folded.text) if anchored else -1
+    for index, (pattern, _, kind, weight) in enumerate(_COMPILED_RULES):
+        if kind in found or not present >> index & 1:
             continue
         for match in pattern.finditer(folded.text):
             start, end = match.span()
