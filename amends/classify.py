@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,29 +116,47 @@ def classify_pending(
     loaded = ensure_model(engine, config)
     totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
     # The reading and the prediction take no write lock (SQLite has one for the whole
-    # database); only the writing of each batch's results does.
+    # database); only the writing of each batch's results does. While the helper processes
+    # predict one batch, this thread reads the next and writes the one before.
     reading = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-    while limit is None or totals["classified"] < limit:
-        size = batch_size if limit is None else min(batch_size, limit - totals["classified"])
+    in_flight: deque[tuple[list[Ticket], Pending]] = deque()
+    after, read, exhausted = 0, 0, False
+
+    def read_next() -> None:
+        nonlocal after, read, exhausted
+        size = batch_size if limit is None else min(batch_size, limit - read)
+        if exhausted or size <= 0:
+            return
         with Session(reading) as session:
             query = (
                 select(Ticket)
-                .where(Ticket.status == TicketStatus.NEW, col(Ticket.failure_type).is_(None))
+                .where(
+                    Ticket.status == TicketStatus.NEW,
+                    col(Ticket.failure_type).is_(None),
+                    col(Ticket.id) > after,
+                )
                 .order_by(col(Ticket.id))
                 .limit(size)
             )
             if mailbox:
                 query = query.where(Ticket.mailbox == mailbox)
             tickets = list(session.exec(query))
-            if not tickets:
-                break
-            inputs = _inputs(session, tickets)
-        # The connection is back in the pool while the model works.
-        assessed = assessor.assess(loaded, inputs)
+            inputs = _inputs(session, tickets) if tickets else []
+        if not tickets:
+            exhausted = True
+            return
+        after, read = tickets[-1].id or after, read + len(tickets)
+        in_flight.append((tickets, assessor.start(loaded, inputs)))
+
+    read_next()
+    while in_flight:
+        read_next()
+        tickets, pending = in_flight.popleft()
+        assessed = pending.result()
         with Session(engine) as session:
             # Another process may have classified some meanwhile, or be writing them now
             # (PostgreSQL: skipped, not waited for); those are left to it.
-            pending = set(
+            waiting = set(
                 session.exec(
                     select(col(Ticket.id))
                     .where(
@@ -149,10 +167,8 @@ def classify_pending(
                     .with_for_update(skip_locked=True)
                 )
             )
-            if not pending:
-                break  # another process is on these tickets
-            kept = [(t, a) for t, a in zip(tickets, assessed, strict=True) if t.id in pending]
-            counts = _record(session, kept, loaded, config)
+            kept = [(t, a) for t, a in zip(tickets, assessed, strict=True) if t.id in waiting]
+            counts = _record(session, kept, loaded, config) if kept else {}
             session.commit()
         for key, value in counts.items():
             totals[key] += value
@@ -329,40 +345,59 @@ class Assessor:
         self.processes = processes
 
     def assess(self, loaded: LoadedModel, inputs: list[TicketText]) -> list[_Assessment]:
-        results = self._results(loaded, inputs)
-        return [
-            _Assessment(i.message_id, prediction, severity)
-            for i, (prediction, severity) in zip(inputs, results, strict=True)
-        ]
+        return self.start(loaded, inputs).result()
 
-    def _results(
-        self, loaded: LoadedModel, inputs: list[TicketText]
-    ) -> list[tuple[Prediction | None, SeverityAssessment]]:
+    def start(self, loaded: LoadedModel, inputs: list[TicketText]) -> Pending:
+        """Hand ``inputs`` to the helper processes (when worth it) and return at once; the
+        result waits for them, or does the work here."""
         processes = self.processes
         executor = processes.executor() if processes and len(inputs) >= PARALLEL_FROM else None
         if processes is None or executor is None:
-            return assess_here(loaded.model, inputs)
+            return Pending(loaded, inputs, [(inputs, None)])
         count = max(1, min(len(inputs) // MIN_PIECE, processes.workers * PIECES_PER_WORKER))
         size = -(-len(inputs) // count)
         version = loaded.version
         pieces: list[tuple[list[TicketText], Future[list[Any]] | None]] = []
-        for start in range(0, len(inputs), size):
-            piece, future = inputs[start : start + size], None
+        for first in range(0, len(inputs), size):
+            piece, future = inputs[first : first + size], None
             try:
                 future = executor.submit(_assess_piece, version.path, version.file_sha256, piece)
             except (BrokenProcessPool, RuntimeError):
                 processes.broken(executor)
             pieces.append((piece, future))
+        return Pending(loaded, inputs, pieces, processes, executor)
+
+
+class Pending:
+    """A batch being assessed: ``result()`` collects the pieces, in order, doing here any
+    piece whose helper died (or that no helper took)."""
+
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        inputs: list[TicketText],
+        pieces: list[tuple[list[TicketText], Future[list[Any]] | None]],
+        processes: WorkerProcesses | None = None,
+        executor: ProcessPoolExecutor | None = None,
+    ) -> None:
+        self.loaded, self.inputs, self.pieces = loaded, inputs, pieces
+        self.processes, self.executor = processes, executor
+
+    def result(self) -> list[_Assessment]:
         results: list[tuple[Prediction | None, SeverityAssessment]] = []
-        for piece, future in pieces:
+        for piece, future in self.pieces:
             if future is not None:
                 try:
                     results.extend(future.result())
                     continue
                 except LOST:
-                    processes.broken(executor)
-            results.extend(assess_here(loaded.model, piece))
-        return results
+                    if self.processes is not None:
+                        self.processes.broken(self.executor)
+            results.extend(assess_here(self.loaded.model, piece))
+        return [
+            _Assessment(i.message_id, prediction, severity)
+            for i, (prediction, severity) in zip(self.inputs, results, strict=True)
+        ]
 
 
 def _record(
