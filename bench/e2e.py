@@ -175,6 +175,7 @@ def main() -> None:
         help="record the amends run with py-spy into this file: a flame graph (.svg) or "
         "collapsed stacks (.txt); the run is slower and its memory includes py-spy's",
     )
+    parser.add_argument("--log", type=Path, help="keep a copy of the worker's JSON log here")
     args = parser.parse_args()
     profiler = None
     if args.profile is not None:
@@ -216,6 +217,8 @@ def main() -> None:
             log_path = Path(folder) / "worker.log"
             ours = run_child(AMENDS, str(config), env=env, stderr_to=log_path, prefix=profiler)
             stages = stage_seconds(log_path)
+            if args.log is not None:
+                shutil.copyfile(log_path, args.log)
             outcome = tickets_and_drafts(Path(folder) / "amends.db")
         drafts = count(amends_box, "Drafts")
         reference_drafts = count(reference_box, "Drafts")
