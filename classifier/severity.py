@@ -20,12 +20,13 @@ account?") or right after a negation ("I will not cancel") do not count. Only th
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from classifier.severity_phrases import LANGUAGES as _LANGUAGES
@@ -142,14 +143,13 @@ def _sources(key: str) -> list[str]:
     return [_fold_pattern(p) for phrases in _LANGUAGES.values() for p in phrases.get(key, ())]
 
 
-def _compile(key: str) -> re.Pattern[str]:
-    """One pattern for all languages' phrases of ``key``.
+def _compile(sources: Sequence[str]) -> re.Pattern[str]:
+    """One pattern for phrases (in their order).
 
     The phrases that start at a word boundary share one leading boundary: the engine then tries
     the long alternation only where a word starts, not at every character (eight times faster
     on long mail, the same matches).
     """
-    sources = _sources(key)
     bounded = [s.removeprefix("\\b") for s in sources if s.startswith("\\b")]
     parts = [f"(?:{s})" for s in sources if not s.startswith("\\b")]
     if bounded:
@@ -157,29 +157,13 @@ def _compile(key: str) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-def _anchors(key: str) -> tuple[str, ...] | None:
-    """Literal strings of which every match of ``key``'s patterns contains at least one, or
-    None when a pattern has none to offer.
-
-    Most mail holds none of a rule's anchors, and looking for them (``str.__contains__``) is
-    far cheaper than the alternation of a hundred phrases tried at every word start: severity
-    was two thirds of classifying long mail.
-    """
-    found: set[str] = set()
-    for source in _sources(key):
-        try:
-            required = _required(_sre_parser.parse(source))
-        except Exception:  # an internal module of re: never let it break the rules
-            return None
-        if required is None:
-            return None
-        found |= required
-    # A string that contains another adds nothing: the shorter one is present whenever it is.
-    kept: list[str] = []
-    for anchor in sorted(found, key=len):
-        if not any(shorter in anchor for shorter in kept):
-            kept.append(anchor)
-    return tuple(kept)
+def _phrase_anchors(source: str) -> frozenset[str] | None:
+    """Literal strings of which every match of the phrase contains at least one, from re's
+    own parse of it; None when it has none to offer (it is then always tried)."""
+    try:
+        return _required(_sre_parser.parse(source))
+    except Exception:  # an internal module of re: never let it break the rules
+        return None
 
 
 def _required(items: Any) -> frozenset[str] | None:
@@ -239,54 +223,105 @@ _LITERAL, _BRANCH, _SUBPATTERN = (
 )
 _REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT)
 
-_COMPILED_RULES = tuple(
-    (_compile(key), _anchors(key), kind, weight) for key, kind, weight in _PHRASE_RULES
-)
 _WORDS = re.compile(r"\w+")
 ANCHOR_CACHE_SIZE = 200_000
 
 
-class _AnchorIndex:
-    """Which rules have an anchor in a text, as a bit set (bit i: rule i; rules without
-    anchors always set).
+@dataclass(frozen=True)
+class _Rule:
+    """One phrase rule: its phrases, their pattern, and for each phrase the anchors (as bits,
+    see :class:`_AnchorIndex`) of which a match needs one; None: always tried."""
 
-    An anchor made of word characters only can occur only inside one word of the text, so
-    each distinct word is checked against such anchors once and the answer kept (mail repeats
-    its words); the few anchors with other characters ("'ll", "n-") are looked for in the
-    whole text. Far cheaper than a hundred substring searches per rule over the whole text.
+    number: int
+    kind: str
+    weight: float
+    sources: tuple[str, ...]
+    needs: tuple[int | None, ...]
+    pattern: re.Pattern[str]
+
+    def pattern_for(self, present: int) -> re.Pattern[str] | None:
+        """The pattern of the phrases that can match a text holding the ``present`` anchors
+        (in their order, so the first match is the one the whole rule would find); None when
+        no phrase can."""
+        chosen = tuple(n for n, need in enumerate(self.needs) if need is None or need & present)
+        if len(chosen) == len(self.sources):
+            return self.pattern
+        return _phrases_pattern(self.number, chosen) if chosen else None
+
+
+class _AnchorIndex:
+    """Which anchors a text holds, as a bit set.
+
+    Most mail holds few of them, and a rule of a hundred phrases then needs only the two or
+    three that can match: a short pattern instead of a hundred alternatives tried at every
+    word start (severity was two thirds of classifying long mail). An anchor made of word
+    characters only can occur only inside one word, so each distinct word is looked at once
+    (its substrings looked up) and the answer kept, mail repeating its words; the few anchors
+    with other characters ("'ll", "n-") are searched for in the whole text.
     """
 
-    def __init__(self, rules: Sequence[tuple[str, ...] | None]) -> None:
-        self.always = sum(1 << i for i, anchors in enumerate(rules) if anchors is None)
-        self.in_words = [
-            tuple(a for a in anchors or () if _WORDS.fullmatch(a)) for anchors in rules
-        ]
-        self.elsewhere = [
-            tuple(a for a in anchors or () if not _WORDS.fullmatch(a)) for anchors in rules
-        ]
+    def __init__(self, anchors: Sequence[str]) -> None:
+        self.by_length: dict[int, dict[str, int]] = {}
+        self.elsewhere: list[tuple[str, int]] = []
+        for number, anchor in enumerate(anchors):
+            if _WORDS.fullmatch(anchor):
+                self.by_length.setdefault(len(anchor), {})[anchor] = 1 << number
+            else:
+                self.elsewhere.append((anchor, 1 << number))
         self._words: dict[str, int] = {}
 
-    def rules_in(self, text: str) -> int:
-        found = self.always
+    def present(self, text: str) -> int:
+        found = 0
         words = self._words
         for word in set(_WORDS.findall(text)):
             bits = words.get(word)
             if bits is None:
-                bits = 0
-                for index, anchors in enumerate(self.in_words):
-                    if any(anchor in word for anchor in anchors):
-                        bits |= 1 << index
+                bits = self._in_word(word)
                 if len(words) >= ANCHOR_CACHE_SIZE:
                     words.clear()
                 words[word] = bits
             found |= bits
-        for index, anchors in enumerate(self.elsewhere):
-            if not found >> index & 1 and any(anchor in text for anchor in anchors):
-                found |= 1 << index
+        for anchor, bit in self.elsewhere:
+            if anchor in text:
+                found |= bit
         return found
 
+    def _in_word(self, word: str) -> int:
+        bits = 0
+        for length, anchors in self.by_length.items():
+            for start in range(len(word) - length + 1):
+                bits |= anchors.get(word[start : start + length], 0)
+        return bits
 
-_ANCHOR_INDEX = _AnchorIndex([anchors for _, anchors, _, _ in _COMPILED_RULES])
+
+def _rules() -> tuple[tuple[_Rule, ...], _AnchorIndex]:
+    anchor_bits: dict[str, int] = {}
+    rules = []
+    for number, (key, kind, weight) in enumerate(_PHRASE_RULES):
+        sources = tuple(_sources(key))
+        needs: list[int | None] = []
+        for source in sources:
+            anchors = _phrase_anchors(source)
+            if anchors is None:
+                needs.append(None)
+                continue
+            need = 0
+            for anchor in anchors:
+                need |= 1 << anchor_bits.setdefault(anchor, len(anchor_bits))
+            needs.append(need)
+        rules.append(_Rule(number, kind, weight, sources, tuple(needs), _compile(sources)))
+    return tuple(rules), _AnchorIndex(list(anchor_bits))
+
+
+_RULES, _ANCHOR_INDEX = _rules()
+
+
+@lru_cache(maxsize=4096)
+def _phrases_pattern(rule: int, chosen: tuple[int, ...]) -> re.Pattern[str]:
+    sources = _RULES[rule].sources
+    return _compile([sources[n] for n in chosen])
+
+
 _SENTENCE_END = re.compile(r"[.!?\n。]")
 _NEGATED = re.compile(r"(?:^|[^\w'])(?:ne|nie|nu|not)\s+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -304,14 +339,45 @@ class _Folded:
 
     original: str
     text: str
-    positions: list[int] | None  # None: one folded character per original one
+    resized: bool  # some character folded to more or fewer than one
+
+    @cached_property
+    def _shifts(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """For each character that folds to more or fewer than one, in order: where its
+        folded form starts, its length, its original position, and the shift (folded minus
+        original position) after it. Between them the two texts run in step."""
+        starts: list[int] = []
+        lengths: list[int] = []
+        positions: list[int] = []
+        shifts: list[int] = []
+        shift = 0
+        resizing = re.compile("[" + re.escape("".join(sorted(_RESIZING))) + "]")
+        for match in resizing.finditer(self.original):
+            index = match.start()
+            length = len(_FOLD_TABLE[ord(match.group())])
+            starts.append(index + shift)
+            lengths.append(length)
+            positions.append(index)
+            shift += length - 1
+            shifts.append(shift)
+        return starts, lengths, positions, shifts
+
+    def _original(self, folded: int) -> int:
+        """The original position of the folded character at ``folded``."""
+        if not self.resized:
+            return folded
+        starts, lengths, positions, shifts = self._shifts
+        last = bisect.bisect_right(starts, folded) - 1
+        if last < 0:
+            return folded
+        if folded < starts[last] + lengths[last]:
+            return positions[last]  # inside one character's folded form
+        return folded - shifts[last]
 
     def quote(self, start: int, end: int) -> str:
-        if self.positions is not None:
-            last = len(self.positions)
-            start = self.positions[start]
-            end = self.positions[end] if end < last else len(self.original)
-        return _trim(self.original[start:end])
+        first = self._original(start)
+        stop = self._original(end) if end < len(self.text) else len(self.original)
+        return _trim(self.original[first:stop])
 
 
 class _FoldTable(dict[int, str]):
@@ -334,17 +400,9 @@ _RESIZING: set[str] = set()
 
 def _fold(text: str) -> _Folded:
     if text.isascii():
-        return _Folded(text, text.lower(), None)
+        return _Folded(text, text.lower(), resized=False)
     folded = text.translate(_FOLD_TABLE)
-    if _RESIZING.isdisjoint(text):
-        return _Folded(text, folded, None)
-    pieces: list[str] = []
-    positions: list[int] = []
-    for index, char in enumerate(text):
-        folded = char.lower() if char.isascii() else _fold_char(char)
-        pieces.append(folded)
-        positions.extend([index] * len(folded))
-    return _Folded(text, "".join(pieces), positions)
+    return _Folded(text, folded, resized=not _RESIZING.isdisjoint(text))
 
 
 def _trim(snippet: str) -> str:
@@ -370,12 +428,16 @@ def _word_end(folded: str, end: int) -> int:
 
 
 def _phrase_reasons(folded: _Folded, *, anchored: bool = True) -> list[SeverityReason]:
-    """The threat and repeat reasons in the text; ``anchored``: skip a rule whose anchors the
-    text lacks (the same result, sooner)."""
+    """The threat and repeat reasons in the text; ``anchored``: try only the phrases whose
+    anchors the text holds (the same result, sooner)."""
     found: dict[str, SeverityReason] = {}
-    present = _ANCHOR_INDEX.rules_in(folded.text) if anchored else -1
-    for index, (pattern, _, kind, weight) in enumerate(_COMPILED_RULES):
-        if kind in found or not present >> index & 1:
+    present = _ANCHOR_INDEX.present(folded.text) if anchored else 0
+    for rule in _RULES:
+        kind, weight = rule.kind, rule.weight
+        if kind in found:
+            continue
+        pattern = rule.pattern_for(present) if anchored else rule.pattern
+        if pattern is None:
             continue
         for match in pattern.finditer(folded.text):
             start, end = match.span()

@@ -427,15 +427,35 @@ def bootstrap_rows() -> list[SimpleNamespace]:
 PHRASE_TEXTS = [body for body, _ in FIRES] + [body for body, _ in REPEATS] + CALM
 
 
+def kinds_and_reasons(body: str) -> list[SeverityReason]:
+    return list(assess_severity("", body).reasons)
+
+
 def _both_ways(text: str) -> tuple[object, object]:
     folded = severity._fold(text)
     return severity._phrase_reasons(folded), severity._phrase_reasons(folded, anchored=False)
 
 
-def test_every_phrase_rule_has_anchors() -> None:
-    # Without anchors a rule's alternation runs over every word of every mail.
-    for _, anchors, kind, _ in severity._COMPILED_RULES:
-        assert anchors, kind
+def test_every_phrase_has_anchors() -> None:
+    # A phrase without anchors is tried over every word of every mail.
+    for rule in severity._RULES:
+        assert None not in rule.needs, rule.kind
+        assert rule.pattern_for(0) is None, "no anchor, no phrase to try"
+
+
+def test_only_the_phrases_whose_anchors_are_present_are_tried() -> None:
+    text = "i will take you to court over this"
+    present = severity._ANCHOR_INDEX.present(text)
+    legal = next(rule for rule in severity._RULES if rule.kind == "legal_threat")
+    pattern = legal.pattern_for(present)
+    assert pattern is not None and pattern.search(text)
+    assert len(pattern.pattern) < len(legal.pattern.pattern) / 5
+
+
+def test_quotes_come_from_the_original_text_when_folding_changes_lengths() -> None:
+    # "Ђ" folds to two letters: the evidence is still the customer's own word.
+    [reason] = [r for r in kinds_and_reasons("Ђорђе: тужићу вас суду!") if r.kind == "legal_threat"]
+    assert "тужићу" in reason.evidence
 
 
 def test_anchors_skip_no_match_in_the_corpus_or_the_examples() -> None:
@@ -456,3 +476,26 @@ WORDS = sorted({w for text in PHRASE_TEXTS for w in text.split()} | {"order", "r
 def test_anchors_skip_no_match_in_mixed_phrases(words: list[str]) -> None:
     anchored, everything = _both_ways(" ".join(words))
     assert anchored == everything
+
+
+def _naive_original(text: str, folded_index: int) -> int:
+    """The original position behind a folded one, character by character."""
+    seen = 0
+    for index, char in enumerate(text):
+        seen += len(severity._fold(char).text)
+        if seen > folded_index:
+            return index
+    return len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abđĐljЉЊџЏ ß\u0301İ!?", max_size=25), st.data())
+def test_a_quote_maps_folded_positions_back_to_the_original(text: str, data: st.DataObject) -> None:
+    folded = severity._fold(text)
+    if not folded.text:
+        return
+    start = data.draw(st.integers(0, len(folded.text) - 1))
+    end = data.draw(st.integers(start, len(folded.text)))
+    first = _naive_original(text, start)
+    stop = _naive_original(text, end) if end < len(folded.text) else len(text)
+    assert folded.quote(start, end) == severity._trim(text[first:stop])
