@@ -104,7 +104,7 @@ def extract_facts(text: str) -> Facts:
     orders: list[tuple[int, str]] = []
     for match in _order_pattern().finditer(folded):
         token = folded.original(*match.span("number"))
-        orders.append((folded.origin[match.start("number")], token))
+        orders.append((folded.position(match.start("number")), token))
     for match in _HASH_NUMBER.finditer(text):
         orders.append((match.start(1), match[1]))
     orders.sort(key=lambda item: item[0])

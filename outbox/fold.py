@@ -6,8 +6,10 @@ in folded text can be shown to the user as the customer or agent wrote it.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 __all__ = ["Folded", "fold", "fold_mapped"]
@@ -36,17 +38,39 @@ def _fold_char(char: str) -> str:
 
 
 class Folded(str):
-    """Folded text that remembers, for each of its characters, where it came from."""
+    """Folded text that remembers, for each of its characters, where it came from: ``origin``
+    (built when first asked for), or ``position(index)`` for one."""
 
-    origin: tuple[int, ...]
     source: str
+    # Set by the folding: the whole map, or the spans of ``source`` the text was copied from
+    # (then the map is built only when asked for; most texts never are).
+    _origin: tuple[int, ...] | None
+    _spans: list[tuple[int, int]]
+
+    @property
+    def origin(self) -> tuple[int, ...]:
+        if self._origin is None:
+            self._origin = tuple(
+                itertools.chain.from_iterable(range(a, b) for a, b in self._spans)
+            )
+        return self._origin
+
+    def position(self, index: int) -> int:
+        """Where the folded character at ``index`` came from."""
+        if self._origin is not None:
+            return self._origin[index]
+        for start, end in self._spans:
+            if index < end - start:
+                return start + index
+            index -= end - start
+        raise IndexError(index)
 
     def original(self, start: int, end: int) -> str:
         """The original text behind the folded span ``[start, end)``."""
-        if start >= end or not self.origin:
+        if start >= end or not self:
             return ""
-        first = self.origin[start]
-        last = self.origin[end - 1]
+        first = self.position(start)
+        last = self.position(end - 1)
         return self.source[first : last + 1]
 
 
@@ -61,48 +85,105 @@ _WORD = re.compile(f"[^{re.escape(_SPACES)}]+")
 
 class _FoldTable(dict[int, str]):
     """``str.translate`` table filled on first sight of each character, so folding runs in C
-    for every character seen before. Characters that fold to more or fewer than one are
-    noted: a text with one of them takes the character-by-character way."""
+    for every character seen before. Characters that fold to more or fewer than one, or to a
+    space, are noted: a text with one of them is folded word by word."""
 
     def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        if len(folded) != 1:
-            _RESIZING.add(chr(code))
+        char = chr(code)
+        folded = _fold_char(char)
+        if len(folded) != 1 or (folded.isspace() and not _is_space(char)):
+            _RESIZING.add(char)
         self[code] = folded
         return folded
 
 
+class _FlatTable(_FoldTable):
+    """The same, with every whitespace and control character made a plain space."""
+
+    def __missing__(self, code: int) -> str:
+        if _is_space(chr(code)):
+            self[code] = " "
+            return " "
+        return super().__missing__(code)
+
+
 _TABLE = _FoldTable()
+_FLAT = _FlatTable()
 _RESIZING: set[str] = set()
+_SPACE_RUN = re.compile("  +")
 
 
 def fold_mapped(text: str) -> Folded:
     """``text`` folded, with whitespace runs made one space and the ends trimmed, remembering
     where each character came from."""
-    words = [match.span() for match in _WORD.finditer(text)]
-    folded = text.translate(_TABLE)
+    flat = text.translate(_FLAT)
     if not _RESIZING.isdisjoint(text):
-        return _fold_each(text)
-    # One folded character per original one: whole words are copied, and each whitespace
-    # run becomes one space that stands for the run's first character.
+        return _fold_words(text)
+    # One folded character per original one, whitespace all plain spaces: the text is copied
+    # in a few spans, around the ends' spaces and the second and later spaces of each run.
+    start, stop = len(flat) - len(flat.lstrip(" ")), len(flat.rstrip(" "))
+    spans: list[tuple[int, int]] = []
+    for run in _SPACE_RUN.finditer(flat, start, stop):
+        spans.append((start, run.start() + 1))
+        start = run.end()
+    if start < stop:
+        spans.append((start, stop))
+    return _folded("".join(flat[a:b] for a, b in spans), text, None, spans)
+
+
+def _folded(
+    text: str, source: str, origin: tuple[int, ...] | None, spans: list[tuple[int, int]]
+) -> Folded:
+    result = Folded(text)
+    result.source, result._origin, result._spans = source, origin, spans
+    return result
+
+
+def _fold_words(text: str) -> Folded:
+    folded = text.translate(_TABLE)
+    # With a character that folds to more or fewer than one, the folded text no longer runs
+    # in step with the original: each word is folded by itself.
+    resizing = not _RESIZING.isdisjoint(text)
     pieces: list[str] = []
     origin: list[int] = []
-    for start, end in words:
-        pieces.append(folded[start:end])
-        origin.extend(range(start, end))
-        pieces.append(" ")
-        origin.append(end)
-    if words and words[-1][1] == len(text):  # no whitespace after the last word
-        pieces.pop()
-        origin.pop()
+    last_end = -1
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        where: Sequence[int]
+        if not resizing:
+            piece, where = folded[start:end], range(start, end)
+        elif _RESIZING.isdisjoint(word := match.group()):
+            piece, where = word.translate(_TABLE), range(start, end)
+        else:
+            piece, where = _fold_word(text, start, end)
+            if not piece:
+                continue  # nothing left of it (a lone combining mark): as if it were space
+        if last_end >= 0:
+            # Whitespace ran from the last word to this one: one space, standing for its
+            # first character.
+            pieces.append(" ")
+            origin.append(last_end)
+        pieces.append(piece)
+        origin.extend(where)
+        last_end = end
+    if 0 <= last_end < len(text):
+        pieces.append(" ")  # whitespace after the last word, trimmed below
+        origin.append(last_end)
     joined = "".join(pieces)
     if joined.endswith(" "):
         joined = joined[:-1]
         origin.pop()
-    result = Folded(joined)
-    result.origin = tuple(origin)
-    result.source = text
-    return result
+    return _folded(joined, text, tuple(origin), [])
+
+
+def _fold_word(text: str, start: int, end: int) -> tuple[str, list[int]]:
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index in range(start, end):
+        piece = _TABLE[ord(text[index])]
+        pieces.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(pieces), origin
 
 
 def _fold_each(text: str) -> Folded:
@@ -124,10 +205,7 @@ def _fold_each(text: str) -> Folded:
     if out and out[-1] == " ":
         out.pop()
         origin.pop()
-    result = Folded("".join(out))
-    result.origin = tuple(origin)
-    result.source = text
-    return result
+    return _folded("".join(out), text, tuple(origin), [])
 
 
 def fold(text: str) -> str:
