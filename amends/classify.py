@@ -111,80 +111,115 @@ def classify_pending(
 ) -> ClassifyResult:
     """Classify every waiting ticket (up to ``limit``), one committed batch at a time;
     ``assessor`` shares the model's work with its worker processes (else all in-process)."""
-    started = time.monotonic()
-    assessor = assessor or Assessor()
-    loaded = ensure_model(engine, config)
-    totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
-    # The reading and the prediction take no write lock (SQLite has one for the whole
-    # database); only the writing of each batch's results does. While the helper processes
-    # predict one batch, this thread reads the next and writes the one before.
-    reading = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-    in_flight: deque[tuple[list[Ticket], Pending]] = deque()
-    after, read, exhausted = 0, 0, False
+    return Classifying(
+        engine, config, mailbox=mailbox, batch_size=batch_size, limit=limit, assessor=assessor
+    ).finish()
 
-    def read_next() -> None:
-        nonlocal after, read, exhausted
-        size = batch_size if limit is None else min(batch_size, limit - read)
-        if exhausted or size <= 0:
-            return
-        with Session(reading) as session:
+
+class Classifying:
+    """A classification under way: creating it reads the first batches of waiting tickets and
+    hands them to the assessor (its helper processes predict them meanwhile); ``finish()``
+    writes each batch's results, reading and handing over the next batches as it goes.
+
+    The reading and the prediction take no write lock (SQLite has one for the whole
+    database); only the writing of each batch's results does. At most :data:`AHEAD` batches
+    are read and not yet written, which bounds the memory whatever the backlog.
+    """
+
+    AHEAD = 4
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        *,
+        mailbox: str | None = None,
+        batch_size: int = 500,
+        limit: int | None = None,
+        assessor: Assessor | None = None,
+    ) -> None:
+        started = time.monotonic()
+        self.engine, self.config, self.mailbox = engine, config, mailbox
+        self.batch_size, self.limit = batch_size, limit
+        self.assessor = assessor or Assessor()
+        self.loaded = ensure_model(engine, config)
+        self.reading = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        self.in_flight: deque[tuple[list[Ticket], Pending]] = deque()
+        self.after, self.read, self.exhausted = 0, 0, False
+        while len(self.in_flight) < self.AHEAD and self._read_next():
+            pass
+        self.seconds = time.monotonic() - started
+
+    def _read_next(self) -> bool:
+        """Read the next batch past the last one read and hand it over; False when none."""
+        size = (
+            self.batch_size if self.limit is None else min(self.batch_size, self.limit - self.read)
+        )
+        if self.exhausted or size <= 0:
+            return False
+        with Session(self.reading) as session:
             query = (
                 select(Ticket)
                 .where(
                     Ticket.status == TicketStatus.NEW,
                     col(Ticket.failure_type).is_(None),
-                    col(Ticket.id) > after,
+                    col(Ticket.id) > self.after,
                 )
                 .order_by(col(Ticket.id))
                 .limit(size)
             )
-            if mailbox:
-                query = query.where(Ticket.mailbox == mailbox)
+            if self.mailbox:
+                query = query.where(Ticket.mailbox == self.mailbox)
             tickets = list(session.exec(query))
             inputs = _inputs(session, tickets) if tickets else []
         if not tickets:
-            exhausted = True
-            return
-        after, read = tickets[-1].id or after, read + len(tickets)
-        in_flight.append((tickets, assessor.start(loaded, inputs)))
+            self.exhausted = True
+            return False
+        self.after, self.read = tickets[-1].id or self.after, self.read + len(tickets)
+        self.in_flight.append((tickets, self.assessor.start(self.loaded, inputs)))
+        return True
 
-    read_next()
-    while in_flight:
-        read_next()
-        tickets, pending = in_flight.popleft()
-        assessed = pending.result()
-        with Session(engine) as session:
-            # Another process may have classified some meanwhile, or be writing them now
-            # (PostgreSQL: skipped, not waited for); those are left to it.
-            waiting = set(
-                session.exec(
-                    select(col(Ticket.id))
-                    .where(
-                        col(Ticket.id).in_([t.id for t in tickets]),
-                        Ticket.status == TicketStatus.NEW,
-                        col(Ticket.failure_type).is_(None),
+    def finish(self) -> ClassifyResult:
+        started = time.monotonic()
+        totals = {"classified": 0, "unsure": 0, "severe": 0, "repeats": 0}
+        while self.in_flight:
+            if len(self.in_flight) < self.AHEAD:
+                self._read_next()
+            tickets, pending = self.in_flight.popleft()
+            assessed = pending.result()
+            with Session(self.engine) as session:
+                # Another process may have classified some meanwhile, or be writing them now
+                # (PostgreSQL: skipped, not waited for); those are left to it.
+                waiting = set(
+                    session.exec(
+                        select(col(Ticket.id))
+                        .where(
+                            col(Ticket.id).in_([t.id for t in tickets]),
+                            Ticket.status == TicketStatus.NEW,
+                            col(Ticket.failure_type).is_(None),
+                        )
+                        .with_for_update(skip_locked=True)
                     )
-                    .with_for_update(skip_locked=True)
                 )
+                kept = [(t, a) for t, a in zip(tickets, assessed, strict=True) if t.id in waiting]
+                counts = _record(session, kept, self.loaded, self.config) if kept else {}
+                session.commit()
+            for key, value in counts.items():
+                totals[key] += value
+        seconds = self.seconds + time.monotonic() - started
+        version = self.loaded.version.version
+        if totals["classified"]:
+            # The caller reports it (the CLI on stdout, the worker in its stage line).
+            log.debug(
+                "classified %d ticket(s) with model %s in %.2fs: %d unsure, %d severe, %d repeat",
+                totals["classified"],
+                version,
+                seconds,
+                totals["unsure"],
+                totals["severe"],
+                totals["repeats"],
             )
-            kept = [(t, a) for t, a in zip(tickets, assessed, strict=True) if t.id in waiting]
-            counts = _record(session, kept, loaded, config) if kept else {}
-            session.commit()
-        for key, value in counts.items():
-            totals[key] += value
-    seconds = time.monotonic() - started
-    if totals["classified"]:
-        # The caller reports it (the CLI on stdout, the worker in its stage line).
-        log.debug(
-            "classified %d ticket(s) with model %s in %.2fs: %d unsure, %d severe, %d repeat",
-            totals["classified"],
-            loaded.version.version,
-            seconds,
-            totals["unsure"],
-            totals["severe"],
-            totals["repeats"],
-        )
-    return ClassifyResult(loaded.version.version, seconds=seconds, **totals)
+        return ClassifyResult(version, seconds=seconds, **totals)
 
 
 def first_messages(session: Session, ticket_ids: Sequence[int]) -> dict[int, Message]:

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from amends import clock
 from amends.assignment import assign_pending
-from amends.classify import Assessor, classify_pending, ensure_model
+from amends.classify import Assessor, Classifying, ClassifyResult, ensure_model
 from amends.config import Config
 from amends.config.schema import MailboxSettings
 from amends.drafting import Drafter, DraftReport
@@ -120,6 +120,8 @@ class MailboxRunner(threading.Thread):
         )
         self.endpoint = endpoint_factory(self.config, mailbox)
         self.drafter: Drafter | None = None
+        # The last pass left its slice's drafts to this one (a backlog is being worked).
+        self.drafts_left = False
         self.passes = 0
         self.last_error: BaseException | None = None
 
@@ -206,20 +208,9 @@ class MailboxRunner(threading.Thread):
             outcome.more = done[0] < inbox.found
             if self.worker.metrics is not None:
                 self.worker.metrics.last_sync.labels(self.box).set(time.time())
+        if not self.stopping():
+            self._triage_and_draft(client, outcome)
         steps: list[tuple[str, Callable[[], Any], Callable[[Any], dict[str, int]]]] = [
-            (
-                "classify",
-                lambda: classify_pending(
-                    engine, config, mailbox=mailbox.name, assessor=self.worker.assessor
-                ),
-                lambda r: {"classified": r.classified, "unsure": r.unsure, "severe": r.severe},
-            ),
-            (
-                "assign",
-                lambda: assign_pending(engine, config, mailbox=mailbox.name, now=now()),
-                lambda r: {"assigned": r.assigned, "triaged": r.triaged},
-            ),
-            ("drafts", lambda: self._drafts(client), _draft_counts),
             (
                 "labels",
                 lambda: sync_label_folders(engine, config, mailbox, client),
@@ -256,16 +247,65 @@ class MailboxRunner(threading.Thread):
         self._after_pass(outcome)
         return outcome
 
+    def _triage_and_draft(self, client: IMAPClient, outcome: PassOutcome) -> None:
+        """Classify, assign and draft what the sync brought.
+
+        During a backlog (``outcome.more``) a slice's drafts are left for the next pass, which
+        writes them while the helper processes classify its own slice: classifying is their
+        work, drafting this thread's, and the two overlap without sharing a thread. The last
+        slice is drafted at once. A stop in between loses nothing: the drafts stage takes
+        every assigned ticket that has no draft.
+        """
+        engine, config, mailbox, now = self.engine, self.config, self.mailbox, self.worker.now
+        started = time.monotonic()
+        classifying: Classifying | Exception
+        try:
+            classifying = Classifying(
+                engine, config, mailbox=mailbox.name, assessor=self.worker.assessor
+            )
+        except Exception as exc:  # reported by the classify stage below
+            classifying = exc
+        reading = time.monotonic() - started
+        if self.drafts_left and not self.stopping():
+            self._stage(outcome, "drafts", lambda: self._drafts(client), _draft_counts)
+
+        def classify() -> ClassifyResult:
+            if isinstance(classifying, Exception):
+                raise classifying
+            return classifying.finish()
+
+        self._stage(
+            outcome,
+            "classify",
+            classify,
+            lambda r: {"classified": r.classified, "unsure": r.unsure, "severe": r.severe},
+            earlier_seconds=reading,
+        )
+        if self.stopping():
+            return
+        self._stage(
+            outcome,
+            "assign",
+            lambda: assign_pending(engine, config, mailbox=mailbox.name, now=now()),
+            lambda r: {"assigned": r.assigned, "triaged": r.triaged},
+        )
+        self.drafts_left = outcome.more
+        if not outcome.more and not self.stopping():
+            self._stage(outcome, "drafts", lambda: self._drafts(client), _draft_counts)
+
     def _stage(
         self,
         outcome: PassOutcome,
         stage: str,
         work: Callable[[], T],
         counts: Callable[[T], dict[str, int]],
+        *,
+        earlier_seconds: float = 0.0,
     ) -> T | None:
         """Run one stage, time it, log one line and count it; a failure other than the IMAP
-        connection's is recorded and the pass goes on with the next stage."""
-        started = time.monotonic()
+        connection's is recorded and the pass goes on with the next stage.
+        ``earlier_seconds``: time the stage spent before (started ahead of another stage)."""
+        started = time.monotonic() - earlier_seconds
         metrics = self.worker.metrics
         try:
             result = work()
