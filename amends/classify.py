@@ -351,6 +351,12 @@ def assess_here(
     return [(predictions.get(n), assess_severity(i.subject, i.body)) for n, i in enumerate(inputs)]
 
 
+def preload(path: str, sha256: str | None) -> None:
+    """In a helper process at the worker's start: load the model before the first batch
+    needs it (a failure shows again, and is reported, when a batch does)."""
+    registry.load_file(Path(path), sha256)
+
+
 def _assess_piece(
     path: str, sha256: str | None, inputs: list[TicketText]
 ) -> list[tuple[Prediction | None, SeverityAssessment]]:

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from amends import clock
 from amends.assignment import assign_pending
-from amends.classify import Assessor, Classifying, ClassifyResult, ensure_model
+from amends.classify import Assessor, Classifying, ClassifyResult, ensure_model, preload
 from amends.config import Config
 from amends.config.schema import MailboxSettings
 from amends.drafting import Drafter, DraftReport
@@ -547,13 +547,18 @@ class Worker:
 
     def _prepare(self) -> None:
         # Once here rather than in every mailbox's thread: the first start trains the default.
+        loaded = None
         try:
-            ensure_model(self.engine, self.config)
+            loaded = ensure_model(self.engine, self.config)
         except AmendsError as exc:
             log.error("no model to classify with: %s (tickets wait unclassified)", exc)
-        # What the first message would otherwise wait for: the helper processes, the
-        # language identifier and the compiled templates (together about 1.5 s).
-        self.processes.executor()
+        # What the first message would otherwise wait for: the helper processes (loading the
+        # model meanwhile), the language identifier and the compiled templates (together
+        # about 1.5 s).
+        executor = self.processes.executor()
+        if executor is not None and loaded is not None:
+            for _ in range(self.processes.workers):
+                executor.submit(preload, loaded.version.path, loaded.version.file_sha256)
         identifier()
         try:
             self.templates = Templates(self.config.drafts.templates_dir)
