@@ -58,6 +58,34 @@ _AMOUNT, _AMOUNT_ANY_CASE = re.compile(_AMOUNT_SOURCE), re.compile(_AMOUNT_SOURC
 _DATE, _DATE_ANY_CASE = re.compile(_DATE_SOURCE), re.compile(_DATE_SOURCE, re.IGNORECASE)
 
 
+_DIGITS = re.compile(r"\d+")
+# Every date and amount holds a digit, and starts and ends within this many characters of its
+# digits ("september 30", "dinara"); a run of digits with that much on either side is all
+# the text a match can be found in.
+REACH = 16
+
+
+def near_digits(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans ``pattern.finditer(text)`` finds, for a pattern whose matches hold a digit
+    within :data:`REACH` characters of both ends: only the text around the digits is searched
+    (the date pattern tried its month names at every position of a long mail). Windows that
+    meet are merged, so no match is cut; lookbehinds still see the text before a window, and
+    a window ends more than a match's reach after its last digit."""
+    spans: list[tuple[int, int]] = []
+    window: list[int] | None = None
+    for run in _DIGITS.finditer(text):
+        start, end = max(0, run.start() - REACH), run.end() + REACH
+        if window is not None and start <= window[1]:
+            window[1] = end
+            continue
+        if window is not None:
+            spans.extend(m.span() for m in pattern.finditer(text, window[0], window[1]))
+        window = [start, end]
+    if window is not None:
+        spans.extend(m.span() for m in pattern.finditer(text, window[0], window[1]))
+    return spans
+
+
 @dataclass(frozen=True)
 class Facts:
     orders: tuple[str, ...] = ()
@@ -114,13 +142,12 @@ def extract_facts(text: str) -> Facts:
         if len(lowered) == len(text)
         else (_DATE_ANY_CASE, _AMOUNT_ANY_CASE, text)
     )
-    date_matches, amount_matches = date.finditer(searched), amount.finditer(searched)
-    date_spans = [m.span() for m in date_matches]
+    date_spans = near_digits(date, searched)
     dates = [text[start:end] for start, end in date_spans]
     amounts = [
-        text[m.start() : m.end()]
-        for m in amount_matches
-        if not any(s <= m.start() < e for s, e in date_spans)
+        text[start:end]
+        for start, end in near_digits(amount, searched)
+        if not any(s <= start < e for s, e in date_spans)
     ]
     order_values = [value for _, value in orders if value not in dates]
     return Facts(_unique(order_values), _unique(amounts), _unique(dates))

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outbox import facts as facts_module
 from outbox.compose import (
     DraftHeaders,
     UndeliverableAddress,
@@ -19,7 +20,7 @@ from outbox.compose import (
     mailbox_address,
     reply_subject,
 )
-from outbox.facts import extract_facts
+from outbox.facts import extract_facts, near_digits
 from outbox.render import DraftFacts, Gesture, Templates, cyrillic_share, to_cyrillic
 
 EXPECTED_HEADERS = {
@@ -225,3 +226,25 @@ def test_facts(
 ) -> None:
     facts = extract_facts(text)
     assert (facts.orders, facts.amounts, facts.dates) == (orders, amounts, dates)
+
+
+# Pieces dates and amounts are made of, and what may stand around them.
+FACT_PIECES = [
+    *"0123456789", ".", ",", "/", "-", " ", " ", "\n", "'", "\u00a0", "€", "$", "zł", "lei",
+    "rsd", "dinara", "eur", "원", "년", "월", "일", "st", "th", "september", "nov", "march",
+    "order", "x", "on the", "paid",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FACT_PIECES), max_size=60))
+def test_dates_and_amounts_are_found_near_digits_as_in_the_whole_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for pattern in (facts_module._DATE, facts_module._AMOUNT):
+        assert near_digits(pattern, text) == [m.span() for m in pattern.finditer(text)]
+
+
+def test_a_long_mail_keeps_its_late_facts() -> None:
+    text = "word " * 3000 + "paid 49,90 eur on 3 september 2026, order 4411"
+    found = extract_facts(text)
+    assert found.amount == "49,90 eur" and found.date == "3 september 2026"
