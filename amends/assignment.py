@@ -21,9 +21,10 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_
+from sqlalchemy import Engine, and_, func, insert, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -31,6 +32,7 @@ from amends.config import Config
 from amends.config.schema import AgentSettings, TeamSettings
 from amends.errors import AmendsError
 from models.columns import utc_now
+from models.tables import table_of
 from models.tickets import Assignment, EventLog, Severity, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -361,10 +363,13 @@ def assign_pending(
             state = TeamState(last_round_robin(session))
             last = _last_owners(session, tickets)
             manual = _latest_manual(session, [t.id for t in tickets if t.id is not None])
+            rows = _Rows()
             for ticket in tickets:
-                outcome, state = _assign_one(session, rules, ticket, load, at, state, last, manual)
+                outcome, state = _assign_one(rules, ticket, load, at, state, last, manual, rows)
                 totals[outcome] += 1
                 totals["escalated"] += ticket.escalated and outcome != "kept"
+            session.flush()  # the tickets' new owners, before the rows that name them
+            rows.write(session)
             session.commit()
     if any(totals.values()):
         # The caller reports it (the CLI on stdout, the worker in its stage line).
@@ -378,8 +383,46 @@ def assign_pending(
     return AssignResult(**totals)
 
 
+class _Rows:
+    """A batch's assignments and timeline entries, written with one statement per table (the
+    ORM's unit of work, model validation included, cost more than the decisions)."""
+
+    def __init__(self) -> None:
+        self.at = utc_now()  # when the rows were made, as the models' defaults would say
+        self.assignments: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        ticket: Ticket,
+        assignment: dict[str, Any] | None,
+        detail: str,
+        data: dict[str, object],
+    ) -> None:
+        if assignment is not None:
+            self.assignments.append(
+                {"manual": False, "assigned_by": None, "created_at": self.at, **assignment}
+            )
+        self.events.append(
+            {
+                "ticket_id": ticket.id,
+                "mailbox": ticket.mailbox,
+                "kind": "assigned",
+                "detail": detail,
+                "data": {"owner": ticket.owner, **data},
+                "created_at": self.at,
+            }
+        )
+
+    def write(self, session: Session) -> None:
+        connection = session.connection()
+        if self.assignments:
+            connection.execute(insert(table_of(Assignment)), self.assignments)
+        if self.events:
+            connection.execute(insert(table_of(EventLog)), self.events)
+
+
 def _assign_one(
-    session: Session,
     rules: Rules,
     ticket: Ticket,
     load: dict[str, int],
@@ -387,13 +430,15 @@ def _assign_one(
     state: TeamState,
     last: Mapping[int, tuple[str, int]],
     manual: set[int],
+    rows: _Rows,
 ) -> tuple[str, TeamState]:
-    """Decide and record one ticket's owner; returns the outcome for the totals."""
+    """Decide one ticket's owner and add its rows to ``rows``; returns the outcome for the
+    totals."""
     ready = ticket.status == TicketStatus.NEW
     if ticket.id in manual and ticket.owner:
         # Labelled after a person assigned it: the person's choice stands.
         ticket.status = TicketStatus.ASSIGNED
-        _record(session, ticket, None, f"kept {ticket.owner}: assigned by hand", {"rule": KEPT})
+        rows.add(ticket, None, f"kept {ticket.owner}: assigned by hand", {"rule": KEPT})
         return "kept", state
     owner, last_ticket = last.get(ticket.id or 0, (None, None))
     facts = TicketFacts(
@@ -414,18 +459,18 @@ def _assign_one(
     if ready:
         ticket.status = TicketStatus.ASSIGNED
     row = (
-        Assignment(
-            ticket_id=ticket.id or 0,
-            owner=decision.owner,
-            team=decision.team,
-            rule=decision.rule,
-            reason=decision.reason,
-        )
+        {
+            "ticket_id": ticket.id,
+            "owner": decision.owner,
+            "team": decision.team,
+            "rule": decision.rule,
+            "reason": decision.reason,
+        }
         if decision.owner
         else None
     )
     detail = f"{decision.owner or 'nobody'} by rule {decision.rule}: {decision.reason}"
-    _record(session, ticket, row, detail, {"team": decision.team, "rule": decision.rule})
+    rows.add(ticket, row, detail, {"team": decision.team, "rule": decision.rule})
     if decision.rule == ROUND_ROBIN and decision.team and decision.owner:
         robin = dict(state.last_round_robin or {})
         robin[decision.team] = decision.owner
