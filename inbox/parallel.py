@@ -24,6 +24,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from types import TracebackType
+from typing import Self
 
 from inbox.fetch import FetchedMessage
 from inbox.store import Prepared, prepare
@@ -67,7 +68,25 @@ class PendingBatch:
         return prepared
 
 
-class WorkerProcesses:
+class _Closing:
+    """``with`` support: leaving the block calls ``close()``."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class WorkerProcesses(_Closing):
     """A lazily started pool of spawned worker processes whose log records reach this
     process's handlers and which exit when this process is gone.
 
@@ -82,17 +101,6 @@ class WorkerProcesses:
         self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
         self._listener: logging.handlers.QueueListener | None = None
         self._lock = threading.Lock()
-
-    def __enter__(self) -> WorkerProcesses:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def executor(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -163,7 +171,7 @@ class WorkerProcesses:
 LOST = (BrokenProcessPool, CancelledError)
 
 
-class Preparer:
+class Preparer(_Closing):
     """Prepares batches of fetched messages, in worker processes when there are any: its own
     (``workers``), or ``shared`` ones that outlive it.
 
@@ -180,17 +188,6 @@ class Preparer:
         self.own_addresses = frozenset(own_addresses)
         self.processes = shared or WorkerProcesses(workers, "parsing")
         self._own = shared is None
-
-    def __enter__(self) -> Preparer:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def workers(self) -> int:
