@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import skops.io as sio
 from sklearn.base import clone
 
@@ -166,6 +167,14 @@ def test_not_a_model_file(tmp_path: Path) -> None:
         load_model(other, None)
 
 
+def assert_same_matrix(ours: sp.csr_matrix, theirs: sp.csr_matrix) -> None:
+    """Bit for bit: the same type, the same stored entries in the same order."""
+    assert ours.dtype == theirs.dtype
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)
+
+
 def test_word_features_equal_scikit_learns(
     bootstrap: Dataset, bootstrap_model: FailureTypeClassifier
 ) -> None:
@@ -177,12 +186,9 @@ def test_word_features_equal_scikit_learns(
         repeated,
         "새 단어 새 단어",
     ]
-    ours = bootstrap_model.word_features(folded)
-    theirs = bootstrap_model.word_vectorizer_.transform(folded)
-    assert ours.dtype == theirs.dtype
-    assert np.array_equal(ours.indptr, theirs.indptr)
-    assert np.array_equal(ours.indices, theirs.indices)
-    assert np.array_equal(ours.data, theirs.data)
+    assert_same_matrix(
+        bootstrap_model.word_features(folded), bootstrap_model.word_vectorizer_.transform(folded)
+    )
 
 
 def test_cached_character_features_equal_scikit_learns(
@@ -191,12 +197,8 @@ def test_cached_character_features_equal_scikit_learns(
     folded = [fold(t) for t in bootstrap.texts[:300]]
     # Words repeated within a text are counted once and weighted.
     folded += ["", "   ", "새 단어 unseen-word ŽŽŽ", "late late late order late"]
-    ours = bootstrap_model.char_features(folded)
     theirs = bootstrap_model.char_vectorizer_.transform(folded)
-    assert ours.dtype == theirs.dtype
-    assert np.array_equal(ours.indptr, theirs.indptr)
-    assert np.array_equal(ours.indices, theirs.indices)
-    assert np.array_equal(ours.data, theirs.data)
+    assert_same_matrix(bootstrap_model.char_features(folded), theirs)
     # A second pass comes from the word cache and is still the same.
     assert (bootstrap_model.char_features(folded) != theirs).nnz == 0
 
