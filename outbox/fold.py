@@ -50,9 +50,7 @@ class Folded(str):
     @property
     def origin(self) -> tuple[int, ...]:
         if self._origin is None:
-            self._origin = tuple(
-                itertools.chain.from_iterable(range(a, b) for a, b in self._spans)
-            )
+            self._origin = tuple(itertools.chain.from_iterable(range(a, b) for a, b in self._spans))
         return self._origin
 
     def position(self, index: int) -> int:
