@@ -101,10 +101,11 @@ class WorkerProcesses(_Closing):
         self._logs: multiprocessing.queues.Queue[logging.LogRecord] | None = None
         self._listener: logging.handlers.QueueListener | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def executor(self) -> ProcessPoolExecutor | None:
         with self._lock:
-            if self.workers <= 0:
+            if self.workers <= 0 or self._closed:
                 return None
             if self._executor is None:
                 # spawn, not fork: the parent holds database and IMAP connections (and maybe
@@ -150,6 +151,10 @@ class WorkerProcesses(_Closing):
         self._stop_executor(wait=False)
 
     def close(self) -> None:
+        """Stop the workers; work asked for afterwards (a thread still finishing) is done
+        in-process rather than starting new ones."""
+        with self._lock:
+            self._closed = True
         self._stop_executor(wait=True)
 
     def _stop_executor(self, *, wait: bool) -> None:

@@ -135,3 +135,4 @@ def test_a_sync_uses_shared_workers_and_leaves_them_running(
         assert report.outcome.stored == 1  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError):
         before.submit(os.getpid)  # closed with the context
+    assert processes.executor() is None, "closed: no new workers"
