@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Engine, bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -100,20 +100,21 @@ def ensure_model(engine: Engine, config: Config) -> LoadedModel:
     return loaded
 
 
+class ClassifyOptions(TypedDict, total=False):
+    """What to classify and how (every key may be left out)."""
+
+    mailbox: str | None  # one mailbox's tickets; default: every mailbox's
+    batch_size: int  # tickets per committed batch; default 500
+    limit: int | None  # at most this many tickets; default: all that wait
+    assessor: Assessor | None  # the helper processes to share with; default: in-process
+
+
 def classify_pending(
-    engine: Engine,
-    config: Config,
-    *,
-    mailbox: str | None = None,
-    batch_size: int = 500,
-    limit: int | None = None,
-    assessor: Assessor | None = None,
+    engine: Engine, config: Config, **options: Unpack[ClassifyOptions]
 ) -> ClassifyResult:
     """Classify every waiting ticket (up to ``limit``), one committed batch at a time;
     ``assessor`` shares the model's work with its worker processes (else all in-process)."""
-    return Classifying(
-        engine, config, mailbox=mailbox, batch_size=batch_size, limit=limit, assessor=assessor
-    ).finish()
+    return Classifying(engine, config, **options).finish()
 
 
 class Classifying:
@@ -128,20 +129,13 @@ class Classifying:
 
     AHEAD = 4
 
-    def __init__(
-        self,
-        engine: Engine,
-        config: Config,
-        *,
-        mailbox: str | None = None,
-        batch_size: int = 500,
-        limit: int | None = None,
-        assessor: Assessor | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, config: Config, **options: Unpack[ClassifyOptions]) -> None:
         started = time.monotonic()
-        self.engine, self.config, self.mailbox = engine, config, mailbox
-        self.batch_size, self.limit = batch_size, limit
-        self.assessor = assessor or Assessor()
+        self.engine, self.config = engine, config
+        self.mailbox = options.get("mailbox")
+        self.batch_size = options.get("batch_size", 500)
+        self.limit = options.get("limit")
+        self.assessor = options.get("assessor") or Assessor()
         self.loaded = ensure_model(engine, config)
         self.reading = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
         self.in_flight: deque[tuple[list[Ticket], Pending]] = deque()
