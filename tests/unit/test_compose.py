@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 
 import pytest
@@ -106,6 +107,59 @@ def test_clean_header_text_has_no_controls(text: str) -> None:
     cleaned = clean_header_text(text, 50)
     assert len(cleaned) <= 50
     assert not any(ord(c) < 32 or c in "\x7f\x85\u2028\u2029" for c in cleaned)
+
+
+def decoded(raw: bytes) -> dict[str, str]:
+    """Each header as a mail client shows it: RFC 2047 decoded (adjacent encoded words
+    joined), whitespace collapsed."""
+    heads = {}
+    for key, value in parse(raw).raw_items():
+        unfolded = str(value).replace("\r", "").replace("\n", "")
+        heads[key.lower()] = " ".join(str(make_header(decode_header(unfolded))).split())
+    return heads
+
+
+def as_read(text: str) -> str:
+    """A body as the parser gives it back: its lines, each ended by CRLF."""
+    return (b"\r\n".join(text.encode().splitlines()) + b"\r\n").decode()
+
+
+body_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=hostile, name=hostile, note=hostile, text=body_text, html=st.none() | body_text)
+def test_every_value_reads_back_as_written(
+    subject: str, name: str, note: str, text: str, html: str | None
+) -> None:
+    names = {"From": clean_header_text(name, 100), "To": clean_header_text(name[::-1], 100)}
+    fields = headers(
+        subject=reply_subject(subject, "[#42]"),
+        sender=Address(names["From"], addr_spec="support@example.com"),
+        recipient=Address(names["To"], addr_spec="jane@example.net"),
+        note=note,
+        references=tuple(f"r{i}@example.net" for i in range(len(subject) % 20)),
+    )
+    raw = build_draft(fields, text, html)
+    message, heads = parse(raw), decoded(raw)
+    assert heads["subject"] == fields.subject
+    assert heads.get("x-amends-note") == (clean_header_text(note, 500) or None)
+    assert heads["references"] == " ".join(f"<{i}>" for i in (*fields.references, "c1@example.net"))
+    for field, address in (("From", fields.sender), ("To", fields.recipient)):
+        (read,) = message[field].addresses
+        assert read.addr_spec == address.addr_spec
+        if names[field].isascii() and "=?" not in names[field]:
+            assert read.display_name == names[field]
+        elif names[field]:
+            assert heads[field.lower()] == f"{names[field]} <{address.addr_spec}>"
+    parts = list(message.iter_parts()) if message.is_multipart() else [message]
+    expected = [("text/plain", as_read(text))]
+    if html is not None:
+        expected.append(("text/html", as_read(html)))
+    assert [(p.get_content_type(), p.get_content()) for p in parts] == expected
+    for line in raw.split(b"\r\n"):
+        assert b"\n" not in line and b"\r" not in line
+        assert len(line) <= 998
 
 
 def test_threading_headers() -> None:
