@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -323,23 +323,25 @@ class MessageStore:
         ticket_id = decision.ticket_id
         threaded = int(ticket_id is not None)
         owner: str | None = None
+        new_ticket: NewTicket | None = None
         if kind.kind is MessageKind.CUSTOMER:
             owner = (parsed.from_address or "").lower()
             if ticket_id is None or not rows.touch_ticket(ticket_id):
-                ticket_id = rows.open_ticket(parsed, owner, received)
+                new_ticket, ticket_id = rows.open_ticket(parsed, owner, received), None
                 created = 1
         elif kind.kind is MessageKind.BOUNCE:
             ticket_id = ticket_id or self._bounced_ticket(session, kind)
+            rows.write()  # the customers opened so far, for the bounce to find
             self._mark_bounced(session, kind, received)
         elif kind.kind is MessageKind.OWN and ticket_id is not None:
             rows.touch_ticket(ticket_id)
         reason = decision.reason
-        if ticket_id is None and decision.ticket_id is None:
+        if ticket_id is None and new_ticket is None and decision.ticket_id is None:
             # "new ticket" is what a customer's message would get; this one opens none.
             reason = reason.replace(": new ticket", ": no ticket (not a customer's message)")
         rows.add_message(
             parsed,
-            ticket_id,
+            new_ticket or ticket_id,
             owner,
             {
                 "ticket_id": ticket_id,
@@ -464,14 +466,11 @@ class MessageStore:
 _CUSTOMERS, _TICKETS, _MESSAGES = table_of(Customer), table_of(Ticket), table_of(Message)
 # Another mailbox's worker may add the same customer at the same moment (the address is
 # unique across mailboxes): its row is taken instead of failing the batch on the duplicate.
-_INSERT_CUSTOMER = {
-    name: module.insert(_CUSTOMERS)
-    .on_conflict_do_nothing(index_elements=[_CUSTOMERS.c.address])
-    .returning(_CUSTOMERS.c.id)
+_INSERT_CUSTOMERS = {
+    name: module.insert(_CUSTOMERS).on_conflict_do_nothing(index_elements=[_CUSTOMERS.c.address])
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_CUSTOMER_ID = select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.address == bindparam("address"))
-_INSERT_TICKET = insert(_TICKETS).returning(_TICKETS.c.id)
+_INSERT_TICKETS = insert(_TICKETS).returning(_TICKETS.c.id, sort_by_parameter_order=True)
 _INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(table_of(EventLog))
 _COUNT_TICKETS = (
@@ -517,28 +516,43 @@ class BatchLookup:
 
 
 @dataclass
+class NewTicket:
+    """A ticket opened by a message of the batch, inserted with the others by ``write``."""
+
+    address: str  # the customer's
+    row: dict[str, Any]
+    id: int | None = None
+
+
+@dataclass
 class _QueuedMessage:
     parsed: ParsedMessage
-    ticket_id: int | None
+    ticket: int | NewTicket | None
     owner: str | None
     row: dict[str, Any]
     event: dict[str, Any]
 
+    @property
+    def ticket_id(self) -> int | None:
+        return self.ticket.id if isinstance(self.ticket, NewTicket) else self.ticket
+
 
 class PendingRows:
-    """The rows of messages being stored, written with one statement per table.
+    """The rows of messages being stored, written with a few statements per table.
 
-    New customers and tickets are inserted at once, since later messages need their ids. The
-    messages and their events wait for ``write``, which inserts them all, learns the messages'
-    ids in order, and only then tells the lookup about them: a rolled-back write leaves the
-    lookup as it was (see ``discard``).
+    New customers, tickets, messages and events wait for ``write``, which inserts them all,
+    learns the new ids in order, and only then tells the lookup about them: a rolled-back
+    write leaves the lookup as it was (see ``discard``). A message that needs an earlier one's
+    row (a reply within the batch) has the queue written first.
     """
 
     def __init__(self, store: MessageStore, session: Session, lookup: BatchLookup) -> None:
         self.store, self.session, self.lookup = store, session, lookup
         self.queue: list[_QueuedMessage] = []
         self.queued_ids: set[str] = set()
+        self.new_customers: dict[str, dict[str, Any]] = {}  # address -> row
         self.customers: dict[str, int] = {}  # created in this run, not yet written for sure
+        self.opened: list[NewTicket] = []
         self.new_tickets: dict[int, str] = {}
         self.ticket_counts: dict[int, int] = {}  # customer id -> tickets opened
         self.touched: set[int] = set()
@@ -556,49 +570,46 @@ class PendingRows:
         self.touched.add(ticket_id)
         return True
 
-    def open_ticket(self, parsed: ParsedMessage, address: str, received: datetime) -> int:
-        connection = self.session.connection()
-        customer_id = self.lookup.customers.get(address) or self.customers.get(address)
-        if customer_id is None:
-            customer_id = connection.execute(
-                _INSERT_CUSTOMER[connection.dialect.name],
+    def open_ticket(self, parsed: ParsedMessage, address: str, received: datetime) -> NewTicket:
+        if address not in self.lookup.customers:
+            self.new_customers.setdefault(
+                address,
                 {"address": address, "display_name": parsed.from_name, "language": parsed.language},
-            ).scalar_one_or_none()
-            if customer_id is None:  # added by another worker since the batch looked
-                customer_id = connection.execute(_CUSTOMER_ID, {"address": address}).scalar_one()
-            self.customers[address] = customer_id
-        ticket_id: int = connection.execute(
-            _INSERT_TICKET,
+            )
+        ticket = NewTicket(
+            address,
             {
                 "mailbox": self.store.mailbox,
-                "customer_id": customer_id,
                 "subject": parsed.subject,
                 "status": TicketStatus.NEW,
                 "language": parsed.language,
                 "received_at": received,
             },
-        ).scalar_one()
-        self.ticket_counts[customer_id] = self.ticket_counts.get(customer_id, 0) + 1
-        self.new_tickets[ticket_id] = address
-        return ticket_id
+        )
+        self.opened.append(ticket)
+        return ticket
 
     def add_message(
         self,
         parsed: ParsedMessage,
-        ticket_id: int | None,
+        ticket: int | NewTicket | None,
         owner: str | None,
         row: dict[str, Any],
         event: dict[str, Any],
     ) -> None:
-        self.queue.append(_QueuedMessage(parsed, ticket_id, owner, row, event))
+        self.queue.append(_QueuedMessage(parsed, ticket, owner, row, event))
         if parsed.message_id:
             self.queued_ids.add(parsed.message_id)
 
     def write(self) -> None:
         """Insert what is queued; afterwards the lookup knows the new rows."""
         connection = self.session.connection()
+        self._write_customers(connection)
+        self._write_tickets(connection)
         ids: list[int] = []
         if self.queue:
+            for queued in self.queue:
+                queued.row["ticket_id"] = queued.event["ticket_id"] = queued.ticket_id
             rows = connection.execute(_INSERT_MESSAGES, [q.row for q in self.queue])
             ids = [row_id for row_id in rows.scalars() if row_id]
             connection.execute(_INSERT_EVENTS, [q.event for q in self.queue])
@@ -629,10 +640,41 @@ class PendingRows:
                 lookup.messages[message_id] = KnownMessage(row_id, queued.ticket_id, owner)
         self.discard()
 
+    def _write_customers(self, connection: Connection) -> None:
+        """Insert the new customers; one another worker added meanwhile is taken as it is
+        (the address is unique across mailboxes)."""
+        if not self.new_customers:
+            return
+        connection.execute(
+            _INSERT_CUSTOMERS[connection.dialect.name], list(self.new_customers.values())
+        )
+        for chunk in _chunks(list(self.new_customers)):
+            query = select(_CUSTOMERS.c.address, _CUSTOMERS.c.id).where(
+                _CUSTOMERS.c.address.in_(chunk)
+            )
+            self.customers.update((a, i) for a, i in connection.execute(query))
+        self.new_customers.clear()
+
+    def _write_tickets(self, connection: Connection) -> None:
+        if not self.opened:
+            return
+        known = self.lookup.customers
+        for ticket in self.opened:
+            ticket.row["customer_id"] = known.get(ticket.address) or self.customers[ticket.address]
+        ids = connection.execute(_INSERT_TICKETS, [t.row for t in self.opened]).scalars()
+        for ticket, ticket_id in zip(self.opened, ids, strict=True):
+            ticket.id = ticket_id
+            customer = ticket.row["customer_id"]
+            self.ticket_counts[customer] = self.ticket_counts.get(customer, 0) + 1
+            self.new_tickets[ticket_id] = ticket.address
+        self.opened.clear()
+
     def discard(self) -> None:
         """Forget what is queued (written, or rolled back with its savepoint)."""
         self.queue.clear()
         self.queued_ids.clear()
+        self.new_customers.clear()
+        self.opened.clear()
         self.customers.clear()
         self.new_tickets.clear()
         self.ticket_counts.clear()

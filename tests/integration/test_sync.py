@@ -476,3 +476,31 @@ def test_replies_in_the_same_batch_as_their_original_are_threaded(
     kim = rows[0][1]
     assert [ticket for _, ticket in rows[:3]] == [kim, kim, kim]
     assert rows[3][1] != kim, "another customer's reply opens its own ticket"
+
+
+def test_a_bounce_in_the_batch_that_opened_the_customer_marks_them_bounced(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    """New customers are inserted with the batch's other rows; a permanent bounce for one of
+    them, later in the same batch, must still find the customer and mark the address."""
+    bounce = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"
+        b"To: support@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n'
+        b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        b"Final-Recipient: rfc822; kim@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        b"--b--\r\n"
+    )
+    imap_account.append_many(
+        "INBOX", [mail("Kim <kim@example.net>", "Wrong size"), bounce, mail("lee@example.net", "x")]
+    )
+    _, report = sync(imap_account, engine)
+    assert report.outcome.stored == 3  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        customers = {c.address: c for c in session.exec(select(Customer))}
+    assert customers["kim@example.net"].bounced and not customers["lee@example.net"].bounced
+    assert customers["kim@example.net"].display_name == "Kim"
+    assert customers["kim@example.net"].ticket_count == 1
