@@ -246,6 +246,17 @@ def test_serbian_in_cyrillic_keeps_values_in_latin() -> None:
     assert to_cyrillic("Ljubljana, NJEGOŠ, džem") == "Љубљана, ЊЕГОШ, џем"
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)))
+    | st.text("ћжЖҖ҂҈ѐ ab1ž")
+)
+def test_cyrillic_share_counts_the_letters_of_the_block(text: str) -> None:
+    letters = [c for c in text[:5000] if c.isalpha()]
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    assert cyrillic_share(text) == (cyrillic / len(letters) if letters else 0.0)
+
+
 @pytest.mark.parametrize(
     ("text", "orders", "amounts", "dates"),
     [

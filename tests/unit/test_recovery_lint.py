@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from outbox.facts import extract_facts
 from outbox.fold import _SPACES, _fold_each, fold, fold_mapped
-from outbox.lint import CHECKS, lint, reply_text, summary
+from outbox.lint import CHECKS, _literal_first, lint, reply_text, summary
 from outbox.phrases import BANNED, LANGUAGES, OPENERS, REQUIRED
 
 GOOD_REPLY = """Dear Jane,
@@ -60,6 +60,49 @@ def test_every_required_example_is_recognised(language: str, name: str) -> None:
     for sentence in examples:
         found = any(re.search(p, fold(sentence)) for p in getattr(LANGUAGES[language], name))
         assert found, f"{language}: {sentence!r} is not recognised as {name}"
+
+
+PHRASES = [
+    source
+    for module in LANGUAGES.values()
+    for name in BANNED + OPENERS + REQUIRED
+    for source in getattr(module, name)
+]
+EXAMPLES = [
+    fold(sentence)
+    for module in LANGUAGES.values()
+    for sentences in module.EXAMPLES.values()
+    for sentence in sentences
+]
+
+
+PAIRS = [(re.compile(_literal_first(source)), re.compile(source)) for source in PHRASES]
+
+
+def same_matches(text: str) -> None:
+    for fast, full in PAIRS:
+        one, other = fast.search(text), full.search(text)
+        assert (one and one.span()) == (other and other.span()), (full.pattern, text)
+
+
+def test_literal_first_phrases_find_what_the_phrases_find() -> None:
+    rewritten = [s for s in PHRASES if _literal_first(s) != s]
+    assert len(rewritten) > len(PHRASES) / 2, "most phrases start with bounded words"
+    for example in EXAMPLES:
+        same_matches(example)
+        same_matches(f"x{example}")  # glued to a word before: no word boundary
+        same_matches(f"x {example} y")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(EXAMPLES) | st.sampled_from([" ", "a", "_", "9", "-", "\n", "č"]),
+        max_size=12,
+    )
+)
+def test_literal_first_phrases_find_what_the_phrases_find_in_any_mix(pieces: list[str]) -> None:
+    same_matches("".join(pieces))
 
 
 @pytest.mark.parametrize("language", LANGS)
