@@ -325,7 +325,11 @@ def _phrases_pattern(rule: int, chosen: tuple[int, ...]) -> re.Pattern[str]:
 _SENTENCE_END = re.compile(r"[.!?\n。]")
 _NEGATED = re.compile(r"(?:^|[^\w'])(?:ne|nie|nu|not)\s+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
-_LONG_WORD = re.compile(r"[^\W\d_]{5,}")  # a shouted word has more than four letters
+# Five letters in a row none of which is lower case: every shouted word (more than four
+# letters, none of them lower case) is one such run, and most mail has none at all.
+_UPPER_RUN = re.compile(
+    r"[^\W\d_" + "".join(re.escape(c) for c in map(chr, range(0x10000)) if c.islower()) + "]{5,}"
+)
 # Korean and Slavic patterns match stems; the evidence shows the whole word ("해지하겠습니다").
 _WORD_REST = re.compile(r"\w{0,20}")
 _EXCLAMATION_RUN = re.compile(r"[!！](?:[?？]*[!！])+")
@@ -453,9 +457,13 @@ def _phrase_reasons(folded: _Folded, *, anchored: bool = True) -> list[SeverityR
 
 def _shouting(text: str) -> SeverityReason | None:
     # Most mail has no shouted words at all: a quick look before the word-by-word count.
-    long_words = _LONG_WORD.findall(text)
-    if sum(1 for word in long_words if word.isupper()) < _MIN_SHOUTED_WORDS:
+    runs = _UPPER_RUN.findall(text)
+    if sum(1 for run in runs if run.isupper()) < _MIN_SHOUTED_WORDS:
         return None
+    return _count_shouting(text)
+
+
+def _count_shouting(text: str) -> SeverityReason | None:
     shouted = words = upper = cased = 0
     for token in text.split():
         if any(c.isdigit() for c in token):

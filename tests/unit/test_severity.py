@@ -252,6 +252,18 @@ def test_codes_acronyms_and_hangul_are_not_shouting(body: str) -> None:
     assert "capitals" not in kinds(body)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["WHERE", "ОВО", "NEPRIHVATLJIVO", "ǅEMAL", "İSTANBUL", "환불이", "𝐀𝐁𝐂𝐃𝐄"])
+        | st.text(alphabet="AaBŠšЖж𝐀𝐚ǅ가1_- !.", max_size=12),
+        max_size=20,
+    ).map(" ".join)
+)
+def test_the_quick_look_for_capitals_misses_no_shouting(text: str) -> None:
+    assert severity._shouting(text) == severity._count_shouting(text)
+
+
 def test_exclamation_run() -> None:
     found = reason("Where is my parcel!!!", "exclamations")
     assert (found.evidence, found.weight) == ("!!!", 0.15)
