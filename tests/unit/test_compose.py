@@ -168,6 +168,7 @@ def test_threading_headers() -> None:
     assert message["References"] == "<root@example.net> <c1@example.net>"
     assert message["Auto-Submitted"] is None
     assert message.get_content_type() == "multipart/alternative"
+    assert message["Content-Language"] == "en"  # EmailMessage.set_content used to drop it
 
 
 def test_bad_message_ids_are_left_out_of_the_thread() -> None:
