@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from amends.config.schema import Config, MailboxSettings
 from amends.config.secrets import secret_problems
@@ -101,10 +102,30 @@ def _database(config: Config) -> Iterator[Finding]:
                 f"pending up to {head}",
                 "run: amends db upgrade",
             )
+        if engine.url.drivername.startswith("sqlite") and engine.url.database:
+            database = Path(engine.url.database)
+            files = [database.with_name(database.name + end) for end in ("", "-wal", "-shm")]
+            yield from _owner_only("database", files)
     except AmendsError as exc:
         yield Finding("database", "connect", Outcome.FAIL, exc.message, exc.hint)
     finally:
         engine.dispose()
+
+
+def _owner_only(area: str, paths: Iterable[Path]) -> Iterator[Finding]:
+    """Files of customers' mail (the SQLite database, models learnt from it) are the owner's."""
+    loose = [p for p in paths if p.exists() and p.stat().st_mode & 0o077]
+    if not loose:
+        yield Finding(area, "permissions", Outcome.OK, "readable by their owner only")
+        return
+    names = " ".join(str(p) for p in loose)
+    yield Finding(
+        area,
+        "permissions",
+        Outcome.WARN,
+        f"other users may read {names}: they hold what customers wrote",
+        f"chmod go-rwx {names}",
+    )
 
 
 def _templates(config: Config) -> Iterator[Finding]:
@@ -145,6 +166,8 @@ def _classifier(config: Config) -> Iterator[Finding]:
     existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
     if os.access(existing, os.W_OK):
         yield Finding("classifier", "model folder", Outcome.OK, str(folder))
+        if folder.is_dir():
+            yield from _owner_only("classifier", [folder, *folder.iterdir()])
     else:
         yield Finding(
             "classifier",

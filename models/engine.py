@@ -7,6 +7,7 @@ the password.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -92,10 +93,10 @@ def _sqlite_engine(url: URL, *, echo: bool, pool: dict[str, Any]) -> Engine:
         pool = {}  # one connection per thread (SingletonThreadPool), nothing to size
     if not in_memory and not database.startswith("file:"):
         try:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         except OSError as exc:
             raise DatabaseUnavailable(
-                f"cannot create the directory for the SQLite database {database}: {exc}",
+                f"cannot create the SQLite database {database}: {exc}",
                 hint="check database.url and the permissions of its directory",
             ) from exc
     engine = sa.create_engine(
@@ -104,6 +105,14 @@ def _sqlite_engine(url: URL, *, echo: bool, pool: dict[str, Any]) -> Engine:
     sa.event.listen(engine, "connect", _configure_sqlite_connection)
     sa.event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """Create the database file (and a missing directory) readable by its owner only: it holds
+    customers' mail. SQLite gives its -wal and -shm files the database file's permissions. An
+    existing file keeps the permissions it has (``amends doctor`` reports loose ones)."""
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:

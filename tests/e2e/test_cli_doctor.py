@@ -191,3 +191,19 @@ def test_db_commands_report_an_unreachable_database(amends: Amends, tmp_path: Pa
     assert "error:" in result.stderr and "what to do:" in result.stderr
     assert "db-Secret-99" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_doctor_warns_when_others_may_read_the_database_or_the_models(
+    amends: Amends, tmp_path: Path, imap_account: ImapAccount
+) -> None:
+    write_config(tmp_path, imap_account, None)
+    env = {"TEST_IMAP_PASSWORD": imap_account.password}
+    assert amends("db", "upgrade", env=env).returncode == 0
+    database = tmp_path / "amends.db"
+    assert database.stat().st_mode & 0o777 == 0o600, "created owner-only"
+    clean = amends("doctor", env=env).stdout
+    assert "readable by their owner only" in clean and "chmod go-rwx" not in clean
+
+    database.chmod(0o644)
+    result = amends("doctor", env=env)
+    assert f"chmod go-rwx {database}" in " ".join(result.stdout.split())
