@@ -17,7 +17,13 @@ from inbox.errors import (
     MailboxTLSError,
     MailboxUnavailable,
 )
-from models.errors import AmendsError, DatabaseUnavailable, MigrationError, StorageError
+from models.errors import (
+    AmendsError,
+    DatabaseFull,
+    DatabaseUnavailable,
+    MigrationError,
+    StorageError,
+)
 from outbox.errors import (
     DeliveryError,
     SmtpAuthError,
@@ -31,6 +37,7 @@ __all__ = [
     "ClassifierError",
     "ConfigError",
     "ConfigProblem",
+    "DatabaseFull",
     "DatabaseUnavailable",
     "DeliveryError",
     "FolderError",

@@ -174,7 +174,14 @@ class SqliteLock:
         if not database or database == ":memory:" or database.startswith("file:"):
             return  # a private in-memory database: nobody else can see it
         self.path = Path(f"{database}.worker-lock")
-        file = self.path.open("a+", encoding="utf-8")
+        try:
+            file = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise WorkerLockError(
+                f"cannot open the worker lock {self.path}: {exc.strerror}",
+                hint="the lock lives beside the SQLite database: check that folder's "
+                "permissions and free space",
+            ) from exc
         try:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -187,10 +194,13 @@ class SqliteLock:
                 hint="stop the other worker first (systemctl stop amends), or move to "
                 "PostgreSQL to run several workers that share the mailboxes",
             ) from None
-        file.seek(0)
-        file.truncate()
-        file.write(f"{worker}, pid {os.getpid()}\n")
-        file.flush()
+        # Unbuffered: a full disk fails here or not at all (never later, when closing).
+        try:
+            os.ftruncate(file.fileno(), 0)
+            os.pwrite(file.fileno(), f"{worker}, pid {os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            # Only the holder's name is lost (a second worker shows it); the lock holds.
+            log.warning("could not write who holds %s: %s", self.path, exc.strerror)
         self.file = file
 
     def acquire(self, mailbox: str) -> bool:

@@ -45,6 +45,7 @@ from amends.health import (
 )
 from amends.label_folders import sync_label_folders
 from amends.locks import MailboxLocks, open_locks
+from amends.logs import redact
 from amends.mailboxes import endpoint_factory, sync_options
 from amends.metrics import Metrics
 from amends.reports.schedules import record_schedules
@@ -318,13 +319,15 @@ class MailboxRunner(threading.Thread):
             level = logging.ERROR
             extra = {"mailbox": self.box, "stage": stage, "seconds": round(seconds, 3)}
             if isinstance(exc, AmendsError):
+                hint = f"; what to do: {redact(exc.hint)}" if exc.hint else ""
                 log.log(
                     level,
-                    "%s %s: failed after %.2f s: %s",
+                    "%s %s: failed after %.2f s: %s%s",
                     self.box,
                     stage,
                     seconds,
                     describe(exc),
+                    hint,
                     extra={**extra, "outcome": "failed"},
                 )
             else:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, Engine, ExceptionContext
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
-from models.errors import DatabaseUnavailable, StorageError
+from models.errors import DatabaseFull, DatabaseUnavailable, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -169,9 +169,20 @@ def _postgres_engine(url: URL, *, echo: bool, pool: dict[str, Any]) -> Engine:
 
 
 def _translate_connect_error(context: ExceptionContext) -> None:
-    """Turn "cannot connect" and "connection lost" into DatabaseUnavailable with a hint."""
+    """Turn "cannot connect" and "connection lost" into DatabaseUnavailable with a hint, and
+    a full disk into DatabaseFull."""
     if context.is_pre_ping:
         return  # the pool handles a stale connection by reconnecting
+    if _disk_full(context.original_exception):
+        # SQLite rolls the whole transaction back on a full disk: its savepoints are gone, so
+        # the connection is dropped rather than asked to roll back to them.
+        context.is_disconnect = True
+        where = redact_url(context.engine.url) if context.engine is not None else "the database"
+        raise DatabaseFull(
+            f"the disk holding {where} is full: {context.original_exception}",
+            hint="free space on that disk; what was being written was rolled back and is "
+            "written again when there is room",
+        )
     connecting = context.connection is None
     if not (connecting or context.is_disconnect):
         return
@@ -185,6 +196,16 @@ def _translate_connect_error(context: ExceptionContext) -> None:
         detail = detail.replace(str(url.password), "***")  # drivers rarely echo it; be sure
     action = "cannot connect to" if connecting else "lost the connection to"
     raise DatabaseUnavailable(f"{action} {where}: {detail}", hint=_hint(url))
+
+
+# PostgreSQL's SQLSTATE for "could not extend file": no space left on the device.
+_DISK_FULL_SQLSTATE = "53100"
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(exc, "sqlstate", None) == _DISK_FULL_SQLSTATE
 
 
 def _hint(url: URL | None) -> str:

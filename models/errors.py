@@ -30,5 +30,9 @@ class DatabaseUnavailable(StorageError, ConnectionError):
     """No connection to the database server (or the SQLite file cannot be opened)."""
 
 
+class DatabaseFull(DatabaseUnavailable):
+    """The disk holding the database is full: nothing more can be written until there is room."""
+
+
 class MigrationError(StorageError):
     """The schema is not at the revision this version of Amends needs, or upgrading failed."""
