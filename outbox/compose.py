@@ -195,8 +195,8 @@ def _reply(headers: DraftHeaders) -> list[tuple[str, str]]:
 # cost more than rendering the reply (about 2 ms a draft). Every value is already clean (one
 # line, bounded); what is left is the standard encoding, by the ``email`` package's own
 # encoders: RFC 2047 words (``email.header.Header``), quoted names (``formataddr``) and
-# quoted-printable bodies (``binascii``). Tests parse the result with the ``email`` package
-# and compare it with what ``EmailMessage`` writes.
+# quoted-printable bodies (``binascii``). Tests parse the result back with the ``email``
+# package and compare every header and part with the values given.
 LINE = 78
 _CRLF = "\r\n"
 
@@ -226,7 +226,7 @@ def _fold(name: str, value: str) -> str:
 
 
 def _address(name: str, address: Address) -> str:
-    display = address.display_name
+    display = clean_header_text(address.display_name, NAME_MAX)  # cleaned already; be sure
     if not display:
         return address.addr_spec
     if _plain(display):
