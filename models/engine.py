@@ -6,6 +6,7 @@ the password.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -112,7 +113,10 @@ def _create_private(database: Path) -> None:
     customers' mail. SQLite gives its -wal and -shm files the database file's permissions. An
     existing file keeps the permissions it has (``amends doctor`` reports loose ones)."""
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(database, os.O_CREAT | os.O_RDWR, 0o600))
+    if database.exists():
+        return  # opened as it is (read-only, when this user may only read it)
+    with contextlib.suppress(FileExistsError):  # another process created it a moment ago
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
