@@ -182,7 +182,7 @@ def test_unreachable_postgres_is_database_unavailable_with_a_hint() -> None:
 def test_unusable_sqlite_path_is_database_unavailable(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(DatabaseUnavailable, match="cannot create the directory"):
+    with pytest.raises(DatabaseUnavailable, match="cannot create the SQLite database"):
         make_engine(f"sqlite:///{blocker}/sub/amends.db")
 
 
