@@ -194,6 +194,7 @@ def main() -> None:
     import amends.cli_drafts
     import amends.cli_followups
     import amends.cli_reports
+    import amends.cli_retention
     import amends.cli_worker  # noqa: F401
 
     cli(prog_name="amends")
@@ -213,6 +214,13 @@ def _rows(console: Console, title: str, columns: list[str], rows: list[list[str]
     else:
         for row in rows:
             click.echo("\t".join(row))
+
+
+def _text(value: str | None, purged_at: object) -> str:
+    """A stored text, or when data retention removed it."""
+    if purged_at is not None:
+        return f"(removed {_when(purged_at)}, data retention)"
+    return value if value is not None else "-"
 
 
 def _when(value: object) -> str:
@@ -317,7 +325,7 @@ def tickets_show(obj: Context, ticket_id: int) -> None:
     t = detail.ticket
     click.echo(f"ticket {t.id} [{t.status.value}] in mailbox {t.mailbox}")
     click.echo(f"  customer: {detail.customer.address} ({detail.customer.display_name or '-'})")
-    click.echo(f"  subject:  {t.subject}")
+    click.echo(f"  subject:  {_text(t.subject, t.purged_at)}")
     click.echo(f"  received: {_when(t.received_at)}   language: {t.language or '-'}")
     click.echo(f"  owner:    {t.owner or '-'}   failure type: {t.failure_type or '-'}")
     click.echo(
@@ -347,7 +355,7 @@ def tickets_show(obj: Context, ticket_id: int) -> None:
     click.echo("messages:")
     for m in detail.messages:
         click.echo(f"  #{m.id} {_when(m.received_at)} {m.kind.value} from {m.from_address}")
-        click.echo(f"      subject: {m.subject}")
+        click.echo(f"      subject: {_text(m.subject, m.purged_at)}")
         click.echo(f"      threading: {m.thread_reason}")
         click.echo(
             f"      imap: {m.folder} UID {m.uid} (UIDVALIDITY {m.uidvalidity}), {m.size} bytes"

@@ -204,6 +204,8 @@ class Drafter:
                 Ticket.status == TicketStatus.ASSIGNED,
                 col(Ticket.failure_type).is_not(None),
                 Ticket.failure_type != NOT_A_COMPLAINT,
+                # Its text went with [retention]: there is nothing left to reply to.
+                col(Ticket.purged_at).is_(None),
                 ~has_draft,
             )
             .order_by(col(Ticket.id))
@@ -250,6 +252,11 @@ class Drafter:
         extra_notes: Sequence[str] = (),
     ) -> Draft:
         """Write, lint and store the draft for ``ticket`` (not committed)."""
+        if ticket.purged_at is not None:
+            raise DraftError(
+                f"ticket {ticket.id}: its text was removed on {ticket.purged_at:%Y-%m-%d} "
+                "(data retention), so there is nothing to reply to"
+            )
         if message is None or message.id is None:
             raise DraftError(f"ticket {ticket.id} has no customer message to reply to")
         customer = session.get(Customer, ticket.customer_id)

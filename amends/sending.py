@@ -132,7 +132,8 @@ def compose_followup(
             language=ticket.language or config.drafts.default_language,
             agent=signature,
             company=company,
-            customer_name=clean_header_text(customer.display_name or "", 60),
+            # The name of a customer whose old cases were purged is read again from this mail.
+            customer_name=clean_header_text(customer.display_name or message.from_name or "", 60),
             order=facts.orders[0] if facts.orders else None,
             severe=ticket.severity.value == "severe",
             repeat=ticket.repeat_failure,

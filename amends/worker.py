@@ -50,6 +50,7 @@ from amends.mailboxes import endpoint_factory, sync_options
 from amends.metrics import Metrics
 from amends.reports.schedules import record_schedules
 from amends.reports.weekly import queue_weekly_report
+from amends.retention import PURGE_EVERY, PurgeReport, last_purge, purge_if_due
 from amends.sending import deliver, followup_steps, worker_name
 from inbox.backoff import Backoff
 from inbox.connection import IMAPClient, capabilities, logout
@@ -125,6 +126,8 @@ class MailboxRunner(threading.Thread):
         self.drafts_left = False
         self.passes = 0
         self.last_error: BaseException | None = None
+        # When [retention] is next due for this mailbox (None: ask the database).
+        self.next_purge_at: datetime | None = None
 
     def stopping(self) -> bool:
         return self.halt.is_set() or self.worker.stop.is_set()
@@ -227,6 +230,8 @@ class MailboxRunner(threading.Thread):
                     lambda queued: {"queued": queued},
                 )
             )
+        if config.retention.keep_text_days is not None:
+            steps.append(("retention", self._retention, _purge_counts))
         if config.smtp is not None:
             steps.append(
                 (
@@ -398,6 +403,16 @@ class MailboxRunner(threading.Thread):
         followup_steps(
             MailboxPass(self.engine, self.config, self.mailbox, client, report, self.worker.now)
         )
+        return report
+
+    def _retention(self) -> PurgeReport | None:
+        """[retention], once a day: asked on every pass, it reads the database once a day."""
+        now = self.worker.now()
+        if self.next_purge_at is not None and now < self.next_purge_at:
+            return None
+        report = purge_if_due(self.engine, self.config, self.box, now)
+        last = last_purge(self.engine, self.box) if report is None else now
+        self.next_purge_at = (last or now) + PURGE_EVERY
         return report
 
     def _after_pass(self, outcome: PassOutcome) -> None:
@@ -623,6 +638,10 @@ class Worker:
         for name, runner in self.runners.items():
             if not runner.is_alive():
                 locks.release(name)
+
+
+def _purge_counts(report: PurgeReport | None) -> dict[str, int]:
+    return {} if report is None else {f"purged {k}": n for k, n in report.counts().items()}
 
 
 def _sync_counts(report: SyncReport) -> dict[str, int]:

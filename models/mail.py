@@ -105,6 +105,9 @@ class Message(SQLModel, table=True):
     content_hash: str = Field(sa_type=sa.String(SHA256_LEN))
     thread_reason: str | None = Field(default=None, sa_type=sa.Text)
     received_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    # When the text (subject, names, headers, bodies, attachment names) was removed by
+    # `amends purge` or [retention]; addresses, hashes and thread ids stay.
+    purged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class QuarantineEntry(SQLModel, table=True):

@@ -91,6 +91,9 @@ class Ticket(SQLModel, table=True):
     # The customer's answer to the last follow-up (1-5), and how often the case was reopened.
     rating: int | None = Field(default=None)
     reopen_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When the ticket's text (its subject, its mail, drafts, answers) was removed by
+    # `amends purge` or [retention]; the figures reports count stay.
+    purged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     updated_at: datetime = Field(
         default_factory=utc_now, sa_type=UtcDateTime, sa_column_kwargs={"onupdate": utc_now}
     )

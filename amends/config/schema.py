@@ -440,6 +440,15 @@ class EventSettings(Section):
     detail: str | None = Field(default=None, max_length=2000)
 
 
+class RetentionSettings(Section):
+    """How long the text of mail and cases is kept; the worker removes older text daily."""
+
+    # Cases quiet this many days, and mail outside a case this old, lose their text
+    # (subjects, names, bodies, drafts, answers); the figures reports count stay.
+    # Unset: text is kept until `amends purge` or `amends forget` removes it.
+    keep_text_days: bounded_int(30, 36500) | None = None  # type: ignore[valid-type]
+
+
 class DraftSettings(Section):
     templates_dir: PathValue | None = None
     default_language: Language = "en"
@@ -531,6 +540,7 @@ class Config(Section):
     metrics: MetricsSettings = MetricsSettings()
     reports: ReportSettings = ReportSettings()
     events: list[EventSettings] = Field(default_factory=list)
+    retention: RetentionSettings = RetentionSettings()
     # Per failure type (or "default"): the gesture a draft offers; see CompensationLevel.
     compensation: Annotated[
         dict[str, CompensationLevel], BeforeValidator(_with_default_compensation)

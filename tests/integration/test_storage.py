@@ -107,6 +107,7 @@ def full_graph(db: Session) -> list[SQLModel]:
         closed_at=at(12),
         rating=4,
         reopen_count=1,
+        purged_at=at(30),
         updated_at=at(4, 12),
     )
     db.add(ticket)
@@ -140,6 +141,7 @@ def full_graph(db: Session) -> list[SQLModel]:
         content_hash="c" * 64,
         thread_reason="In-Reply-To <earlier@mail.example.com> matched ticket",
         received_at=at(4),
+        purged_at=at(30),
     )
     answer_message = Message(
         ticket_id=ticket.id,
@@ -169,6 +171,7 @@ def full_graph(db: Session) -> list[SQLModel]:
         content_hash="e" * 64,
         thread_reason="our Message-ID <followup-1@amends.shop.example>",
         received_at=at(10),
+        purged_at=at(30),
     )
     db.add_all([inbound, answer_message])
     db.flush()
@@ -415,6 +418,7 @@ def test_empty_database_is_not_up_to_date(db_url: str) -> None:
             "0005",
             "0006",
             "0007",
+            "0008",
         ]
         with pytest.raises(MigrationError) as caught:
             migrate.ensure_up_to_date(engine)
