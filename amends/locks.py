@@ -23,8 +23,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from amends.errors import AmendsError
+from models.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+# How a broken lock connection fails: a lost connection as DatabaseUnavailable (the engine
+# translates disconnects, see models.engine), anything else the server says as DBAPIError.
+_CONNECTION_ERRORS = (DBAPIError, DatabaseUnavailable)
 
 # Sent on the lock connection so PostgreSQL notices a vanished worker machine within
 # idle + interval x count seconds, instead of the system default of two hours.
@@ -120,7 +125,7 @@ class PostgresLocks:
             self.connection.execute(
                 sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.schema, mailbox)}
             )
-        except DBAPIError as exc:
+        except _CONNECTION_ERRORS as exc:
             # The connection is gone, and the lock with it.
             log.debug("releasing the lock of %s: %s", mailbox, exc)
             self._drop()
@@ -131,11 +136,11 @@ class PostgresLocks:
             return lost
         try:
             self.connection.exec_driver_sql("SELECT 1")
-        except DBAPIError as exc:
+        except _CONNECTION_ERRORS as exc:
             lost, self.held = self.held, set()
             log.warning(
                 "lost the database connection that holds the mailbox locks (%s): letting go of %s",
-                exc.orig or exc,
+                getattr(exc, "orig", None) or exc,
                 ", ".join(sorted(lost)) or "nothing",
             )
             self._drop()
@@ -154,7 +159,7 @@ class PostgresLocks:
             try:
                 self.connection.invalidate()
                 self.connection.close()
-            except DBAPIError:
+            except _CONNECTION_ERRORS:
                 pass
             self.connection = None
 

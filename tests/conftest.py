@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.imap",
     "tests.fixtures.smtp",
     "tests.fixtures.database",
+    "tests.fixtures.postgres_server",
     "tests.fixtures.corpora",
     "tests.fixtures.proxy",
     "tests.fixtures.classifier",
