@@ -359,6 +359,11 @@ def tickets_show(obj: Context, ticket_id: int) -> None:
         click.echo(f"      threading: {m.thread_reason}")
         click.echo(
             f"      imap: {m.folder} UID {m.uid} (UIDVALIDITY {m.uidvalidity}), {m.size} bytes"
+            + (
+                ", above [mailboxes] max_message_mb: headers and structure only"
+                if m.truncated
+                else ""
+            )
         )
     click.echo("timeline:")
     for e in detail.events:

@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from amends import clock
@@ -186,6 +187,17 @@ def _agent_for(config: Config, address: str | None, owner: str | None) -> str | 
     return owner
 
 
+# A reply already recorded from another copy of the same mail: the copy in Sent, and the one a
+# mailing list (or a group that is the support address) posts back to the inbox with headers
+# of its own, are one reply, not two.
+_RECORDED = aliased(Message)
+_recorded_copy = exists().where(
+    col(Reply.message_id) == col(_RECORDED.id),
+    col(_RECORDED.ticket_id) == col(Message.ticket_id),
+    col(_RECORDED.message_id) == col(Message.message_id),
+)
+
+
 def record_replies(step: MailboxPass) -> None:
     """Turn each stored reply into a ``reply`` row, the ticket replied and a follow-up queued."""
     engine, config, mailbox, report, now = step.unpack()
@@ -203,6 +215,7 @@ def record_replies(step: MailboxPass) -> None:
                         ),
                         col(Message.ticket_id).is_not(None),
                         ~exists().where(col(Reply.message_id) == col(Message.id)),
+                        ~_recorded_copy,
                     )
                     .order_by(col(Message.id))
                     .limit(BATCH)
@@ -210,7 +223,12 @@ def record_replies(step: MailboxPass) -> None:
             )
             if not messages:
                 return
+            seen: set[tuple[int | None, str]] = set()
             for message in messages:
+                copy = (message.ticket_id, message.message_id or "")
+                if message.message_id and copy in seen:
+                    continue  # a second copy in this batch: the query leaves it out once committed
+                seen.add(copy)
                 _record_reply(session, config, mailbox, message, report, now)
             session.commit()
 

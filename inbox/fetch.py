@@ -19,7 +19,8 @@ from inbox.message import Attachment
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MB = 1024 * 1024
+DEFAULT_MAX_MESSAGE_BYTES = 25 * MB
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,12 @@ def fetch_batch(
         with session_errors(client, f"fetching {len(small)} messages"):
             bodies.update(client.fetch(small, ["BODY.PEEK[]"]))
     if large:
-        log.info("%d message(s) above %d bytes: fetching headers only", len(large), max_bytes)
+        log.info(
+            "%d message(s) above the %g MB limit (max_message_mb), headers and structure only: %s",
+            len(large),
+            max_bytes / MB,
+            ", ".join(f"UID {uid} ({_size(meta[uid]) / MB:.1f} MB)" for uid in large),
+        )
         with session_errors(client, f"fetching headers of {len(large)} large messages"):
             bodies.update(client.fetch(large, ["BODY.PEEK[HEADER]", "BODYSTRUCTURE"]))
     fetched = []

@@ -134,7 +134,7 @@ def agent_sends(
         del draft[header]
     message_id = draft["Message-ID"].strip("<>")
     if not keep_id:
-        message_id = f"sent-{index}-{when:%H%M%S}@client.example.com"
+        message_id = f"sent-{index}-{when:%Y%m%d%H%M%S}@client.example.com"
         del draft["Message-ID"]
         draft["Message-ID"] = f"<{message_id}>"
     del draft["Date"]
