@@ -83,12 +83,31 @@ def fetch_batch(
     client: IMAPClient, uids: Sequence[int], *, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
 ) -> list[FetchedMessage]:
     """Fetch ``uids`` from the open folder; messages expunged meanwhile are simply absent."""
+    fetched, _ = fetch_within(client, uids, max_bytes=max_bytes, budget_bytes=None)
+    return fetched
+
+
+def fetch_within(
+    client: IMAPClient,
+    uids: Sequence[int],
+    *,
+    max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    budget_bytes: int | None,
+) -> tuple[list[FetchedMessage], int]:
+    """Fetch the first of ``uids`` whose bodies add up to at most ``budget_bytes`` (always at
+    least one; None: all of them); returns them and how many of ``uids`` that covered.
+
+    The sizes come first, so a batch of messages just below ``max_bytes`` is cut by what it
+    weighs rather than by how many there are: memory stays bounded by the budget.
+    """
     if not uids:
-        return []
+        return [], 0
     # Aware datetimes from INTERNALDATE instead of imapclient's naive local time.
     client.normalise_times = False
     with session_errors(client, f"fetching sizes of {len(uids)} messages"):
         meta = client.fetch(list(uids), ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
+    if budget_bytes is not None:
+        uids = uids[: _within_budget(uids, meta, max_bytes, budget_bytes)]
     small = [uid for uid in uids if uid in meta and _size(meta[uid]) <= max_bytes]
     large = [uid for uid in uids if uid in meta and _size(meta[uid]) > max_bytes]
     bodies: dict[int, dict[bytes, Any]] = {}
@@ -122,7 +141,22 @@ def fetch_batch(
                 structure=attachments_in(data.get(b"BODYSTRUCTURE")) if truncated else (),
             )
         )
-    return fetched
+    return fetched, len(uids)
+
+
+def _within_budget(
+    uids: Sequence[int], meta: dict[int, dict[bytes, Any]], max_bytes: int, budget: int
+) -> int:
+    """How many of ``uids`` fit in ``budget`` bytes of bodies (at least one); a message above
+    ``max_bytes`` costs nothing here, as only its header and structure are fetched."""
+    total = 0
+    for taken, uid in enumerate(uids):
+        size = _size(meta[uid]) if uid in meta else 0
+        cost = size if size <= max_bytes else 0
+        if taken and total + cost > budget:
+            return taken
+        total += cost
+    return len(uids)
 
 
 def _utc(value: object) -> datetime | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from inbox.connection import IMAPClient
-from inbox.fetch import DEFAULT_MAX_MESSAGE_BYTES, examine, fetch_batch, new_uids
+from inbox.fetch import DEFAULT_MAX_MESSAGE_BYTES, examine, fetch_within, new_uids
 from inbox.parallel import PendingBatch, Preparer, WorkerProcesses, default_workers
 from inbox.store import BatchOutcome, MessageStore
 from models.mail import MessageDirection
@@ -30,6 +30,9 @@ STAGES = ("fetch", "parse", "store")
 class SyncOptions:
     batch_size: int = 500
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    # A batch also ends once its bodies weigh this much: two batches of messages just below
+    # max_message_bytes would otherwise be held at once (500 x 25 MB).
+    batch_bytes: int = 64 * 1024 * 1024
     since: date | None = None
     own_addresses: Collection[str] = ()
     # Worker processes that parse while this one fetches and stores (None: one per core), used
@@ -130,16 +133,23 @@ def sync_folder(
 
     shared = options.processes if workers else None
     with Preparer(workers, options.own_addresses, shared=shared) as preparer:
-        for start in range(0, len(uids), options.batch_size):
+        start = 0
+        while start < len(uids):
             if stop():
                 log.info("%s %s: stopped after %d of %d", store.mailbox, folder, start, len(uids))
                 break
-            chunk = uids[start : start + options.batch_size]
             mark = time.monotonic()
-            fetched = fetch_batch(client, chunk, max_bytes=options.max_message_bytes)
+            fetched, taken = fetch_within(
+                client,
+                uids[start : start + options.batch_size],
+                max_bytes=options.max_message_bytes,
+                budget_bytes=options.batch_bytes,
+            )
+            chunk = uids[start : start + taken]
             mark = _tick(report, "fetch", mark)
             in_flight.append((start, chunk, preparer.submit(fetched)))
             _tick(report, "parse", mark)
+            start += taken
             if len(in_flight) > 1:
                 store_oldest()
         while in_flight:

@@ -210,6 +210,31 @@ def test_message_above_the_size_limit_is_stored_as_headers_and_structure(
         assert any(a["filename"] == "damage.png" for a in stored.attachments or [])
 
 
+def test_batches_are_cut_by_weight_so_big_messages_are_never_held_together(
+    imap_account: ImapAccount, engine: Engine
+) -> None:
+    """Ten messages of 90 KB under a 100 KB limit, with 250 KB a batch: two bodies at a time
+    (a third would weigh 270 KB); one above the limit weighs nothing, as only its headers come."""
+    big = [mail(f"c{i}@example.net", f"Order {i}", "x" * 90_000 + f" order {i}") for i in range(10)]
+    too_big = mail("huge@example.net", "Huge", "y" * 200_000)
+    imap_account.append_many("INBOX", [*big[:5], too_big, *big[5:]])
+    store = MessageStore(engine, "support")
+    done: list[int] = []
+    client = connect(imap_account.endpoint())
+    try:
+        options = SyncOptions(batch_size=500, max_message_bytes=100_000, batch_bytes=250_000)
+        report = sync_folder(client, store, "INBOX", options, lambda n, _total: done.append(n))
+    finally:
+        logout(client)
+    assert report.outcome.stored == 11
+    # After each stored batch, the number of messages done so far.
+    assert done == [0, 2, 4, 7, 9, 11]
+    assert count(engine, Message) == 11 and count(engine, Message, col(Message.truncated)) == 1
+    with Session(engine) as session:
+        bookmark = session.exec(select(MailboxSync)).one()
+        assert bookmark.last_uid == max(m.uid or 0 for m in session.exec(select(Message)))
+
+
 def test_customer_mail_without_sender_is_quarantined_and_the_rest_flows(
     imap_account: ImapAccount, engine: Engine
 ) -> None:
