@@ -168,6 +168,14 @@ def _own(
             return KindResult(MessageKind.OWN, f"{name} header")
     address = mail.sender[1]
     if address and address in {own.strip().lower() for own in own_addresses}:
+        # A list that posts our mail back under its own Message-ID keeps our From: it is the
+        # list's copy, not one of ours (no reply to record, nothing to answer).
+        if _our_group(mail, own_addresses) is None:
+            for name in LIST_HEADERS:
+                value = mail.header(name)
+                if value is not None:
+                    reason = f"From {address}, posted back by a list ({name}: {_quote(value)})"
+                    return KindResult(MessageKind.LIST, reason)
         return KindResult(MessageKind.OWN, f"From {address} is one of our addresses")
     return None
 

@@ -472,6 +472,26 @@ def test_mail_through_our_own_group_is_customer_mail() -> None:
     assert result.kind is MessageKind.CUSTOMER
 
 
+def test_our_mail_posted_back_by_a_list_is_list_mail() -> None:
+    """A list that posts our reply back under its own Message-ID keeps our From; it is the
+    list's copy (not a reply of ours to record), unless the list is our own group."""
+    own = {"support@shop.example"}
+    echoed = {
+        **CUSTOMER,
+        "From": "Support <support@shop.example>",
+        "List-Id": "Team <team.lists.partner.example>",
+        "Message-ID": "<echo-1@lists.partner.example>",
+    }
+    result = detect_kind(build(echoed), own_addresses=own)
+    assert result.kind is MessageKind.LIST
+    assert (
+        "posted back by a list" in result.reason and "team.lists.partner.example" in result.reason
+    )
+    assert detect_kind(build({**echoed, **GROUP}), own_addresses=own).kind is MessageKind.OWN
+    plain = {**CUSTOMER, "From": "support@shop.example", "Precedence": "bulk"}
+    assert detect_kind(build(plain), own_addresses=own).kind is MessageKind.OWN
+
+
 def test_our_group_does_not_hide_other_machine_mail() -> None:
     own = {"support@shop.example"}
     # Without knowing the address, the group's fields make it list mail.
