@@ -316,6 +316,8 @@ class Delivery:
             elif wait is not None:
                 item.state = OutboxState.PENDING
                 item.due_at = now + wait
+                if composed:
+                    item.raw = None  # written again when it goes: its Date then, not now
             elif composed:
                 item.raw = prepared.raw
             if prepared.cancel is not None or wait is not None:

@@ -532,6 +532,9 @@ def test_the_per_recipient_limit_holds_mail_back(
     assert held.due_at == DUE + timedelta(days=1) and held.attempts == 0
     deliver(engine, config_, at(DUE + timedelta(days=1)))
     assert len(smtp_server.messages) == 2
+    # Written when it went, not when it was first held: dated the day it was sent.
+    dates = [m.message["Date"].datetime for m in smtp_server.messages]
+    assert dates == [DUE, DUE + timedelta(days=1)]
 
 
 # --- crashes and several workers ----------------------------------------------------------------
