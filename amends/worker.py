@@ -60,6 +60,7 @@ from inbox.parallel import WorkerProcesses, default_workers
 from inbox.store import MessageStore
 from inbox.sync import SyncReport, sync_folder
 from inbox.watch import connect_refreshing, wait_for_mail
+from models.errors import DatabaseUnavailable
 from outbox.errors import SmtpAuthError
 from outbox.queue import DeliveryReport, has_due
 from outbox.render import Templates
@@ -311,6 +312,10 @@ class MailboxRunner(threading.Thread):
         """Run one stage, time it, log one line and count it; a failure other than the IMAP
         connection's is recorded and the pass goes on with the next stage.
         ``earlier_seconds``: time the stage spent before (started ahead of another stage)."""
+        if any(isinstance(e, DatabaseUnavailable) for e in outcome.failed.values()):
+            # Every later stage would fail alike: one line a pass says it, the backoff waits.
+            log.debug("%s %s: skipped, the database is unavailable", self.box, stage)
+            return None
         started = time.monotonic() - earlier_seconds
         metrics = self.worker.metrics
         try:

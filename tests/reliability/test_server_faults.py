@@ -193,6 +193,14 @@ def test_postgres_restarted_mid_batch_loses_and_doubles_nothing(
     assert code == 0, log
     assert "Traceback" not in log
     assert outage in log and "is PostgreSQL running on" in log, "what and what to do"
+    # One line a pass: once a stage finds the database gone, the pass's other stages are
+    # skipped, so after the pass it went away in only the first stage (sync) says so.
+    failed = [
+        line.split(": failed after")[0].split()[-1]
+        for line in log.splitlines()
+        if ": failed after" in line and outage in line
+    ]
+    assert failed and set(failed[1:]) <= {"sync"}, failed
     assert_each_once(rig.engine, rig.account, BACKLOG)
     assert_drafts_match_by_message_id(rig.engine, rig.account)
     assert count(rig.engine, QuarantineEntry) == 0
